@@ -1,0 +1,31 @@
+"""Which commit and which path is artifact X at version V, in stage S, or latest?
+
+The answers of ``dvc.api.artifacts_show`` for Git-based model registries,
+without DVC and without cloning. Importing this package stays light: the
+lookup machinery (and ``yaml``, ``packaging``) loads on first use.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import ArtifactNotFoundError, ArtifactsShowError, GitError, InvalidArgumentError
+
+if TYPE_CHECKING:
+    from .api import artifacts_show
+
+__version__ = "0.1.0"
+__all__ = [
+    "ArtifactNotFoundError",
+    "ArtifactsShowError",
+    "GitError",
+    "InvalidArgumentError",
+    "__version__",
+    "artifacts_show",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "artifacts_show":
+        from .api import artifacts_show
+
+        return artifacts_show
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,76 @@
+"""artifacts-show: argparse -> the public API -> JSON on stdout and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import List, Optional
+
+import artifacts_show
+from artifacts_show import ArtifactNotFoundError, ArtifactsShowError, InvalidArgumentError
+
+EXIT_FOUND, EXIT_NOT_FOUND, EXIT_INVALID, EXIT_FAILURE = 0, 1, 2, 3
+_SHOW_PROGRAM_VERSION = object()
+
+EPILOG = """\
+examples:
+  artifacts-show model                        latest version of 'model'
+  artifacts-show model --version v1.2.0       a pinned version
+  artifacts-show nlp/models:bert --stage prod the commit in stage 'prod'
+  artifacts-show model --repo https://example.com/org/registry.git --field rev
+
+exit status: 0 found, 1 not found, 2 invalid arguments, 3 git or repository failure.
+--version without a value prints the program's version.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="artifacts-show",
+        description="Print the Git revision and path of an artifact in a Git-based model "
+        "registry, as dvc.api.artifacts_show does.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("name", nargs="?", metavar="NAME", help="artifact name: [dirname:]name")
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--version", nargs="?", const=_SHOW_PROGRAM_VERSION, metavar="V",
+        help="a pinned version (v1.2.3 or 1.2.3); alone, print the program's version",
+    )
+    choice.add_argument("--stage", metavar="S", help="the version in this stage")
+    parser.add_argument("--repo", metavar="R", help="local path or URL (default: the current repository)")
+    parser.add_argument("--field", choices=("path", "rev"), help="print this value alone")
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="log the git commands that ran, and how long"
+    )
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.version is _SHOW_PROGRAM_VERSION:
+        print(f"artifacts-show {artifacts_show.__version__}")
+        return EXIT_FOUND
+    if args.name is None:
+        parser.error("the artifact NAME is required")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="artifacts-show: %(levelname)s: %(message)s",
+    )
+    try:
+        result = artifacts_show.artifacts_show(
+            args.name, version=args.version, stage=args.stage, repo=args.repo
+        )
+    except ArtifactsShowError as exc:
+        print(f"artifacts-show: error: {exc}", file=sys.stderr)
+        if isinstance(exc, ArtifactNotFoundError):
+            return EXIT_NOT_FOUND
+        if isinstance(exc, InvalidArgumentError):
+            return EXIT_INVALID
+        return EXIT_FAILURE
+    print(result[args.field] if args.field else json.dumps(result))
+    return EXIT_FOUND

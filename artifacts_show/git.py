@@ -1,0 +1,242 @@
+"""The one place that starts git.
+
+Every git process goes through :func:`run` or :class:`CatFileBatch`: no shell,
+no terminal prompts, a timeout that kills the whole process group, output
+captured, and any failure turned into :class:`GitError` carrying git's own
+message with credentials in URLs replaced by ``***``. This module knows
+nothing of registries.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from typing import IO, TYPE_CHECKING, Dict, Mapping, Optional, Sequence, Tuple
+
+from .errors import GitError, InvalidArgumentError
+
+if TYPE_CHECKING:
+    from packaging.version import Version as PackagingVersion
+
+logger = logging.getLogger("artifacts_show")
+
+MINIMUM_GIT_VERSION = "2.31"
+TIMEOUT_ENV = "ARTIFACTS_SHOW_TIMEOUT"
+DEFAULT_TIMEOUT = 60.0
+_CREDENTIALS_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
+
+
+def redact(text: str) -> str:
+    """Replace the user-info part of every URL in ``text`` by ``***``."""
+    return _CREDENTIALS_RE.sub(r"\g<scheme>***@", text)
+
+
+def timeout_seconds() -> float:
+    """The timeout of one git process, from ``ARTIFACTS_SHOW_TIMEOUT`` (default 60)."""
+    raw = os.environ.get(TIMEOUT_ENV, "")
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise InvalidArgumentError(f"{TIMEOUT_ENV} must be a positive number of seconds, not {raw!r}")
+    return value
+
+
+def _environment(extra: Optional[Mapping[str, str]]) -> Dict[str, str]:
+    env = dict(os.environ)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.update(extra or {})
+    return env
+
+
+def _describe(args: Sequence[str]) -> str:
+    return redact(" ".join(["git", *args]))
+
+
+def _start(
+    args: Sequence[str], cwd: Optional[str], env: Optional[Mapping[str, str]], stdin: int
+) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(
+            ["git", *args],
+            cwd=cwd,
+            env=_environment(env),
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # so that a timeout can kill git's helpers too
+        )
+    except FileNotFoundError as exc:
+        if cwd is not None and not os.path.isdir(cwd):
+            raise GitError(f"not a git repository: {cwd} does not exist") from exc
+        raise GitError("artifacts-show needs git (2.31 or newer), and none was found on PATH") from exc
+    except NotADirectoryError as exc:
+        raise GitError(f"not a git repository: {cwd} is not a directory") from exc
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _failure(args: Sequence[str], returncode: int, stderr: bytes) -> GitError:
+    message = stderr.decode("utf-8", "replace").strip() or f"exit status {returncode}"
+    return GitError(redact(f"{_describe(args)} failed: {message}"))
+
+
+def _run_unchecked(
+    args: Sequence[str],
+    cwd: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    stdin: Optional[bytes] = None,
+) -> bytes:
+    timeout = timeout_seconds()
+    started = time.monotonic()
+    process = _start(args, cwd, env, subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
+    try:
+        stdout, stderr = process.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        process.communicate()
+        raise GitError(f"{_describe(args)} timed out after {timeout:g} s ({TIMEOUT_ENV})") from None
+    finally:
+        logger.debug("%s (%.3f s)", _describe(args), time.monotonic() - started)
+    if process.returncode != 0:
+        raise _failure(args, process.returncode, stderr)
+    return stdout
+
+
+def _parse_git_version(output: str) -> PackagingVersion:
+    from packaging.version import Version
+
+    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", output)
+    if not match:
+        raise GitError(f"cannot read the version of git from {output.strip()!r}")
+    return Version(".".join(part for part in match.groups() if part is not None))
+
+
+@functools.lru_cache(maxsize=None)
+def git_version() -> PackagingVersion:
+    """The version of the git on PATH, checked once per process (an explicit cache)."""
+    from packaging.version import Version
+
+    found = _parse_git_version(_run_unchecked(["--version"]).decode("utf-8", "replace"))
+    if found < Version(MINIMUM_GIT_VERSION):
+        raise GitError(f"artifacts-show needs git {MINIMUM_GIT_VERSION} or newer; found git {found}")
+    return found
+
+
+def run(
+    args: Sequence[str],
+    cwd: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    stdin: Optional[bytes] = None,
+) -> bytes:
+    """Run ``git *args`` and return its stdout; raise GitError on any failure."""
+    git_version()
+    return _run_unchecked(args, cwd=cwd, env=env, stdin=stdin)
+
+
+class CatFileBatch:
+    """A ``git cat-file --batch`` process answering one request at a time.
+
+    One process serves every file a lookup reads (``dvc.yaml``, then the
+    parameter files it names), so the number of git processes stays fixed.
+    """
+
+    def __init__(
+        self, cwd: Optional[str] = None, env: Optional[Mapping[str, str]] = None,
+        max_size: int = 1 << 62,
+    ) -> None:
+        git_version()
+        self._args = ["cat-file", "--batch"]
+        self._max_size = max_size
+        self._started = time.monotonic()
+        self._process = _start(self._args, cwd, env, subprocess.PIPE)
+        self._timed_out = threading.Event()
+        self._timeout = timeout_seconds()
+        self._timer = threading.Timer(self._timeout, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _expire(self) -> None:
+        self._timed_out.set()
+        _kill_group(self._process)
+
+    def _pipes(self) -> Tuple[IO[bytes], IO[bytes]]:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        return self._process.stdin, self._process.stdout
+
+    def read(self, spec: str) -> Optional[Tuple[str, bytes]]:
+        """Return ``(type, content)`` of the object ``spec`` names, or None if it does not exist.
+
+        Raises GitError when the object is larger than ``max_size`` bytes.
+        """
+        if "\n" in spec or "\r" in spec:
+            raise GitError(f"cannot read {spec!r}: the name holds a line break")
+        stdin, stdout = self._pipes()
+        try:
+            stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
+            stdin.flush()
+            header = stdout.readline()
+        except (BrokenPipeError, OSError):
+            header = b""
+        if not header:
+            raise self._dead()
+        fields = header.rstrip(b"\n").rsplit(b" ", 2)
+        if len(fields) == 2 or fields[-1] in (b"missing", b"ambiguous"):
+            return None
+        object_type, size = fields[1].decode(), int(fields[2])
+        if size > self._max_size:
+            _kill_group(self._process)
+            self.close()
+            raise GitError(
+                f"{spec} is {size} bytes, more than the {self._max_size} bytes artifacts-show reads"
+            )
+        content = stdout.read(size + 1)
+        if len(content) != size + 1:
+            raise self._dead()
+        return object_type, content[:-1]
+
+    def _dead(self) -> GitError:
+        self.close()
+        if self._timed_out.is_set():
+            return GitError(f"{_describe(self._args)} timed out after {self._timeout:g} s ({TIMEOUT_ENV})")
+        assert self._process.stderr is not None
+        return _failure(self._args, self._process.returncode or 0, self._process.stderr.read())
+
+    def close(self) -> None:
+        if self._process.returncode is not None:
+            return
+        self._timer.cancel()
+        stdin, _ = self._pipes()
+        try:
+            stdin.close()
+        except OSError:
+            pass
+        try:
+            self._process.wait(timeout=max(self._timeout - (time.monotonic() - self._started), 1))
+        except subprocess.TimeoutExpired:
+            _kill_group(self._process)
+            self._process.wait()
+        logger.debug("%s (%.3f s)", _describe(self._args), time.monotonic() - self._started)
+
+    def __enter__(self) -> CatFileBatch:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+        assert self._process.stdout is not None and self._process.stderr is not None
+        self._process.stdout.close()
+        self._process.stderr.close()

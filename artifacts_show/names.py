@@ -1,0 +1,108 @@
+"""Artifact names, dirnames, and their encoding inside tag names.
+
+A full name is ``[dirname:]name``; dirname is the folder, relative to the git
+root, whose ``dvc.yaml`` declares the artifact. ``dir/dvc.yaml:name`` is the
+same as ``dir:name``. In tag names the ``:`` is written ``=``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from .errors import InvalidArgumentError
+
+NAME_PATTERN = r"[a-zA-Z0-9](?:[a-zA-Z0-9_/-]*[a-zA-Z0-9])?"
+DIRNAME_PATTERN = r"[a-zA-Z0-9_./-]+"
+NAME_RE = re.compile(NAME_PATTERN)
+DIRNAME_RE = re.compile(DIRNAME_PATTERN)
+PROJECT_FILE = "dvc.yaml"
+
+
+@dataclass(frozen=True)
+class ArtifactName:
+    """An artifact's identity: the folder of its ``dvc.yaml`` and its name."""
+
+    dirname: str
+    name: str
+
+    @property
+    def full(self) -> str:
+        return f"{self.dirname}:{self.name}" if self.dirname else self.name
+
+    @property
+    def in_tag(self) -> str:
+        """How the registry tools spell this artifact inside a tag name."""
+        return f"{self.dirname}={self.name}" if self.dirname else self.name
+
+    @property
+    def dvcyaml_path(self) -> str:
+        """The ``dvc.yaml`` declaring the artifact, relative to the git root."""
+        return posixpath.join(self.dirname, PROJECT_FILE) if self.dirname else PROJECT_FILE
+
+    def __str__(self) -> str:
+        return self.full
+
+
+def is_valid_name(text: str) -> bool:
+    return NAME_RE.fullmatch(text) is not None
+
+
+def normalize_dirname(text: str) -> str:
+    """Return the canonical dirname ('' for the root) or raise InvalidArgumentError.
+
+    Absolute dirnames and dirnames that climb out of the repository are refused.
+    """
+    if not DIRNAME_RE.fullmatch(text):
+        raise InvalidArgumentError(
+            f"invalid dirname {text!r}: expected letters, digits and '-_./'"
+        )
+    if text.startswith("/"):
+        raise InvalidArgumentError(f"invalid dirname {text!r}: it must be relative to the git root")
+    parts = [part for part in text.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise InvalidArgumentError(f"invalid dirname {text!r}: it must not leave the repository")
+    if parts and parts[-1] == PROJECT_FILE:
+        parts.pop()
+    return "/".join(parts)
+
+
+def parse_full_name(text: str) -> ArtifactName:
+    """Parse ``[dirname:]name`` (also ``dir/dvc.yaml:name``); never half-works."""
+    if not isinstance(text, str):
+        raise InvalidArgumentError(f"artifact name must be a string, not {type(text).__name__}")
+    dirname, sep, name = text.rpartition(":")
+    if sep and not dirname:
+        raise InvalidArgumentError(f"invalid artifact name {text!r}: empty dirname before ':'")
+    if not is_valid_name(name):
+        raise InvalidArgumentError(
+            f"invalid artifact name {name!r}: expected letters and digits, "
+            "with '-', '_' or '/' inside"
+        )
+    return ArtifactName(normalize_dirname(dirname) if sep else "", name)
+
+
+def parse_name_in_tag(text: str) -> ArtifactName | None:
+    """Parse the artifact part of a tag name (``dirname=name``); None if not one."""
+    dirname, sep, name = text.rpartition("=")
+    if not is_valid_name(name):
+        return None
+    if not sep:
+        return ArtifactName("", name)
+    if not DIRNAME_RE.fullmatch(dirname):
+        return None
+    try:
+        canonical = normalize_dirname(dirname)
+    except InvalidArgumentError:
+        return None
+    # Only the canonical spelling is the artifact's; `./dir=m` is another tag.
+    return ArtifactName(canonical, name) if canonical == dirname else None
+
+
+def validate_stage(stage: str) -> str:
+    if not isinstance(stage, str) or not is_valid_name(stage):
+        raise InvalidArgumentError(
+            f"invalid stage {stage!r}: expected letters and digits, with '-', '_' or '/' inside"
+        )
+    return stage

@@ -1,0 +1,180 @@
+"""Registry semantics as pure functions over events: no git in here.
+
+An event is a registry tag of one artifact together with the commit it
+points at and, when known, its tagger date. Order: between two tags that
+both carry a counter, the larger counter is later; otherwise the tagger date
+decides, ties falling back to the counter, then to the tag name. Only the
+comparisons an answer needs are made, and a comparison that needs a date
+nobody has fetched raises :class:`OrderUnknown`, so the caller can fetch the
+tagger dates (a cost for remote repositories) only when the answer depends
+on them.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from .errors import ArtifactNotFoundError
+from .names import ArtifactName
+from .tags import Action, RegistryTag, Version
+
+
+class OrderUnknown(Exception):
+    """The answer depends on the order of tags whose tagger dates are not loaded."""
+
+
+@dataclass(frozen=True)
+class Event:
+    tag: RegistryTag
+    commit: str
+    date: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    commit: str
+    warnings: Tuple[str, ...] = field(default=())
+
+
+def compare_events(a: Event, b: Event) -> int:
+    """Negative when ``a`` happened before ``b``, positive after, 0 only for the same tag."""
+    if a.tag.counter is not None and b.tag.counter is not None and a.tag.counter != b.tag.counter:
+        return -1 if a.tag.counter < b.tag.counter else 1
+    if a.date is None or b.date is None:
+        raise OrderUnknown(a.tag.name, b.tag.name)
+    tie_breakers = [
+        (a.date, b.date),
+        (a.tag.counter if a.tag.counter is not None else -1,
+         b.tag.counter if b.tag.counter is not None else -1),
+    ]
+    for left, right in tie_breakers:
+        if left != right:
+            return -1 if left < right else 1
+    return (a.tag.name > b.tag.name) - (a.tag.name < b.tag.name)
+
+
+_ORDER_KEY = functools.cmp_to_key(compare_events)
+
+
+def latest(events: Iterable[Event]) -> Optional[Event]:
+    """The most recent of ``events`` (None if empty); compares only if there are several."""
+    candidates = sorted(events, key=lambda event: event.tag.name)
+    return max(candidates, key=_ORDER_KEY) if candidates else None
+
+
+def events_of(artifact: ArtifactName, events: Iterable[Event]) -> List[Event]:
+    return [event for event in events if event.tag.artifact == artifact]
+
+
+def _is_deprecated(events: Sequence[Event]) -> bool:
+    if not any(event.tag.action is Action.DEPRECATE for event in events):
+        return False
+    last = latest(event for event in events if event.tag.action is not Action.CREATE)
+    return last is not None and last.tag.action is Action.DEPRECATE
+
+
+def _version_states(events: Sequence[Event]) -> Dict[Tuple[str, str], Event]:
+    """The latest register/deregister event of each (commit, version) pair."""
+    groups: Dict[Tuple[str, str], List[Event]] = {}
+    for event in events:
+        if event.tag.action in (Action.REGISTER, Action.DEREGISTER):
+            groups.setdefault((event.commit, str(event.tag.version)), []).append(event)
+    return {key: latest(group) for key, group in groups.items()}  # type: ignore[misc]
+
+
+def _deregistered_commits(states: Dict[Tuple[str, str], Event]) -> set[str]:
+    """Commits at which every version registered there is deregistered."""
+    alive = {commit for (commit, _), event in states.items() if event.tag.action is Action.REGISTER}
+    return {commit for (commit, _) in states} - alive
+
+
+def _known_versions(states: Dict[Tuple[str, str], Event]) -> str:
+    labels = sorted(
+        {
+            (event.tag.version, str(event.tag.version)
+             + ("" if event.tag.action is Action.REGISTER else " (deregistered)"))
+            for event in states.values()
+            if event.tag.version is not None
+        },
+        key=lambda item: (item[0], item[1]),
+    )
+    return ", ".join(label for _, label in labels) or "none"
+
+
+def _known_stages(events: Sequence[Event]) -> str:
+    return ", ".join(sorted({event.tag.stage for event in events if event.tag.stage})) or "none"
+
+
+def resolve_version(artifact: ArtifactName, events: Sequence[Event], version: Version) -> Answer:
+    """Pinned lookup: the commit of the (latest) registration of ``version``.
+
+    Pins resolve even for deregistered versions and deprecated artifacts, with
+    a warning: they exist for reproducibility.
+    """
+    events = events_of(artifact, events)
+    registrations = [
+        event for event in events
+        if event.tag.action is Action.REGISTER and str(event.tag.version) == str(version)
+    ]
+    chosen = latest(registrations)
+    if chosen is None:
+        states = _version_states(events)
+        raise ArtifactNotFoundError(
+            f"artifact '{artifact}' has no version {version}; "
+            f"known versions: {_known_versions(states)}"
+        )
+    warnings = []
+    state = _version_states(events)[(chosen.commit, str(version))]
+    if state.tag.action is Action.DEREGISTER:
+        warnings.append(f"version {version} of artifact '{artifact}' is deregistered ({state.tag.name})")
+    if _is_deprecated(events):
+        warnings.append(f"artifact '{artifact}' is deprecated")
+    return Answer(chosen.commit, tuple(warnings))
+
+
+def resolve_stage(artifact: ArtifactName, events: Sequence[Event], stage: str) -> Answer:
+    """Stage lookup: the commit in ``stage`` whose latest assignment is the most recent."""
+    events = events_of(artifact, events)
+    if _is_deprecated(events):
+        raise ArtifactNotFoundError(f"artifact '{artifact}' is deprecated")
+    excluded = _deregistered_commits(_version_states(events))
+    by_commit: Dict[str, List[Event]] = {}
+    for event in events:
+        if event.tag.stage == stage and event.commit not in excluded:
+            by_commit.setdefault(event.commit, []).append(event)
+    assignments = []
+    for group in by_commit.values():
+        last = latest(group)
+        if last is not None and last.tag.action is Action.ASSIGN:
+            assignments.append(last)
+    chosen = latest(assignments)
+    if chosen is None:
+        raise ArtifactNotFoundError(
+            f"artifact '{artifact}' has no version in stage '{stage}'; "
+            f"stages: {_known_stages(events)}"
+        )
+    return Answer(chosen.commit)
+
+
+def resolve_latest(artifact: ArtifactName, events: Sequence[Event]) -> Answer:
+    """Latest lookup: the greatest registered, not deregistered version."""
+    events = events_of(artifact, events)
+    states = _version_states(events)
+    if _is_deprecated(events):
+        raise ArtifactNotFoundError(f"artifact '{artifact}' is deprecated")
+    alive = [event for event in states.values() if event.tag.action is Action.REGISTER]
+    if not alive:
+        raise ArtifactNotFoundError(
+            f"artifact '{artifact}' has no registered version; "
+            f"known versions: {_known_versions(states)}"
+        )
+    greatest = max(event.tag.version for event in alive if event.tag.version is not None)
+    chosen = latest(event for event in alive if event.tag.version == greatest)
+    assert chosen is not None
+    return Answer(chosen.commit)
+
+
+def known_artifacts(events: Iterable[Event]) -> List[str]:
+    return sorted({event.tag.artifact.full for event in events})
