@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import posixpath
-from typing import Dict, List, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Dict, List, Optional, Union
 
 from . import dvcyaml, registry
 from .errors import ArtifactNotFoundError, ArtifactsShowError, InvalidArgumentError
-from .names import ArtifactName, parse_full_name, validate_stage
+from .names import ArtifactName, parse_full_name, shown, validate_stage
 from .repos import Repository, TagRecord, open_repository
 from .tags import Version, parse_tag, parse_version
 
@@ -20,7 +21,7 @@ def artifacts_show(
     name: str,
     version: Optional[str] = None,
     stage: Optional[str] = None,
-    repo: Optional[Union[str, "os.PathLike[str]"]] = None,
+    repo: Optional[Union[str, os.PathLike[str]]] = None,
 ) -> Dict[str, str]:
     """Return the Git revision and the path of an artifact of a Git-based model registry.
 
@@ -93,7 +94,7 @@ def _validate(
         pinned = parse_version(version) if isinstance(version, str) else None
         if pinned is None:
             raise InvalidArgumentError(
-                f"invalid version {version!r}: expected a semantic version such as v1.2.3 or 1.2.3"
+                f"invalid version {shown(version)}: expected a semantic version such as v1.2.3 or 1.2.3"
             )
     if stage is not None:
         validate_stage(stage)  # type: ignore[arg-type]

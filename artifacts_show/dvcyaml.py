@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set
+from collections.abc import Mapping
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from .errors import ArtifactNotFoundError, ArtifactsShowError
 
@@ -71,7 +72,7 @@ def load_yaml(content: bytes, where: _Where, path: Optional[str] = None) -> Any:
     except UnicodeDecodeError as exc:
         raise where.error(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
     try:
-        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_yaml_loader())
     except yaml.YAMLError as exc:
         problem = " ".join(str(exc).split())
         raise where.error(f"invalid YAML: {problem}", path) from None

@@ -17,7 +17,8 @@ import signal
 import subprocess
 import threading
 import time
-from typing import IO, TYPE_CHECKING, Dict, Mapping, Optional, Sequence, Tuple
+from collections.abc import Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Dict, Optional, Tuple
 
 from .errors import GitError, InvalidArgumentError
 
@@ -126,7 +127,7 @@ def _parse_git_version(output: str) -> PackagingVersion:
     return Version(".".join(part for part in match.groups() if part is not None))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def git_version() -> PackagingVersion:
     """The version of the git on PATH, checked once per process (an explicit cache)."""
     from packaging.version import Version

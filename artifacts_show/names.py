@@ -45,6 +45,12 @@ class ArtifactName:
         return self.full
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so a message stays one readable line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 15]}...({len(text)} chars)"
+
+
 def is_valid_name(text: str) -> bool:
     return NAME_RE.fullmatch(text) is not None
 
@@ -56,13 +62,13 @@ def normalize_dirname(text: str) -> str:
     """
     if not DIRNAME_RE.fullmatch(text):
         raise InvalidArgumentError(
-            f"invalid dirname {text!r}: expected letters, digits and '-_./'"
+            f"invalid dirname {shown(text)}: expected letters, digits and '-_./'"
         )
     if text.startswith("/"):
-        raise InvalidArgumentError(f"invalid dirname {text!r}: it must be relative to the git root")
+        raise InvalidArgumentError(f"invalid dirname {shown(text)}: it must be relative to the git root")
     parts = [part for part in text.split("/") if part not in ("", ".")]
     if ".." in parts:
-        raise InvalidArgumentError(f"invalid dirname {text!r}: it must not leave the repository")
+        raise InvalidArgumentError(f"invalid dirname {shown(text)}: it must not leave the repository")
     if parts and parts[-1] == PROJECT_FILE:
         parts.pop()
     return "/".join(parts)
@@ -74,10 +80,10 @@ def parse_full_name(text: str) -> ArtifactName:
         raise InvalidArgumentError(f"artifact name must be a string, not {type(text).__name__}")
     dirname, sep, name = text.rpartition(":")
     if sep and not dirname:
-        raise InvalidArgumentError(f"invalid artifact name {text!r}: empty dirname before ':'")
+        raise InvalidArgumentError(f"invalid artifact name {shown(text)}: empty dirname before ':'")
     if not is_valid_name(name):
         raise InvalidArgumentError(
-            f"invalid artifact name {name!r}: expected letters and digits, "
+            f"invalid artifact name {shown(name)}: expected letters and digits, "
             "with '-', '_' or '/' inside"
         )
     return ArtifactName(normalize_dirname(dirname) if sep else "", name)
@@ -103,6 +109,6 @@ def parse_name_in_tag(text: str) -> ArtifactName | None:
 def validate_stage(stage: str) -> str:
     if not isinstance(stage, str) or not is_valid_name(stage):
         raise InvalidArgumentError(
-            f"invalid stage {stage!r}: expected letters and digits, with '-', '_' or '/' inside"
+            f"invalid stage {shown(stage)}: expected letters and digits, with '-', '_' or '/' inside"
         )
     return stage

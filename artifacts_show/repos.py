@@ -9,11 +9,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator, List, Optional, Protocol, Union
+from typing import Callable, List, Optional, Protocol, Union
 
 from . import git
 from .errors import GitError, InvalidArgumentError
+from .names import shown
 
 FileReader = Callable[[str], Optional[bytes]]
 MAX_FILE_BYTES = 4 << 20
@@ -131,22 +133,22 @@ _SCHEME_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)(?P<sep>::|://)")
 REMOTE_SCHEMES = ("https", "http", "ssh", "git", "file")
 
 
-def open_repository(repo: Optional[Union[str, "os.PathLike[str]"]]) -> Repository:
+def open_repository(repo: Optional[Union[str, os.PathLike[str]]]) -> Repository:
     """Choose the kind of repository ``repo`` names; refuse what git must never see."""
     if repo is None:
         return LocalRepository(os.getcwd())
     if isinstance(repo, os.PathLike):
         repo = os.fspath(repo)
     if not isinstance(repo, str) or not repo:
-        raise InvalidArgumentError(f"repo must be a non-empty path or URL, not {repo!r}")
+        raise InvalidArgumentError(f"repo must be a non-empty path or URL, not {shown(repo)}")
     if repo.startswith("-"):
-        raise InvalidArgumentError(f"invalid repo {repo!r}: it must not start with '-'")
+        raise InvalidArgumentError(f"invalid repo {shown(repo)}: it must not start with '-'")
     if any(ord(char) < 32 or char == "\x7f" for char in repo):
-        raise InvalidArgumentError(f"invalid repo {repo!r}: it holds control characters")
+        raise InvalidArgumentError(f"invalid repo {shown(repo)}: it holds control characters")
     scheme = _SCHEME_RE.match(repo)
     if scheme and (scheme.group("sep") == "::" or scheme.group("scheme").lower() not in REMOTE_SCHEMES):
         raise InvalidArgumentError(
-            f"invalid repo {git.redact(repo)!r}: transport {scheme.group('scheme')!r} is not "
+            f"invalid repo {shown(git.redact(repo))}: transport {scheme.group('scheme')!r} is not "
             f"allowed; use a local path or a {', '.join(REMOTE_SCHEMES)} or user@host:path URL"
         )
     if scheme or _is_scp_like(repo) or os.path.isfile(repo):

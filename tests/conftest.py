@@ -1,0 +1,41 @@
+"""Shared test helpers: isolated git configuration and registries built once per session."""
+
+from __future__ import annotations
+
+import os
+from typing import Callable, Dict
+
+import pytest
+
+from artifacts_show import git
+from fixtures.builder import BuiltRepo, Registry, build
+
+
+@pytest.fixture(autouse=True, scope="session")
+def isolated_git_config(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Neither the machine's nor the user's git configuration leaks into a test."""
+    home = tmp_path_factory.mktemp("home")
+    os.environ.update(
+        HOME=str(home), GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, LC_ALL="C"
+    )
+    os.environ.pop("ARTIFACTS_SHOW_TIMEOUT", None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_git_version_cache() -> None:
+    git.git_version.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def build_registry(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., BuiltRepo]:
+    """Build a registry once per session and per (name, kind of repository)."""
+    built: Dict[tuple, BuiltRepo] = {}
+
+    def get(name: str, registry: Registry, bare: bool = False, object_format: str = "sha1") -> BuiltRepo:
+        key = (name, bare, object_format)
+        if key not in built:
+            path = tmp_path_factory.mktemp("registry") / name
+            built[key] = build(registry, str(path), bare=bare, object_format=object_format)
+        return built[key]
+
+    return get

@@ -1,0 +1,110 @@
+"""The command-line tool, run as a separate process: output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import artifacts_show
+from fixtures.registries import EXAMPLE_REGISTRY
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def cli(*args: str, cwd: str = ROOT) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    return subprocess.run([sys.executable, "-m", "artifacts_show", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def example(build_registry):
+    return build_registry("example", EXAMPLE_REGISTRY)
+
+
+def test_prints_json(example):
+    result = cli("churn-model", "--stage", "prod", "--repo", example.path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "path": os.path.join("models", "churn.pkl"), "rev": example.commits["churn-1"]}
+    assert result.stderr == ""
+
+
+def test_field_prints_one_value(example):
+    rev = cli("nlp:bert", "--version", "v0.1.0", "--repo", example.path, "--field", "rev")
+    assert (rev.returncode, rev.stdout) == (0, example.commits["nlp-1"] + "\n")
+    path = cli("nlp:bert", "--repo", example.path, "--field", "path")
+    assert path.stdout == os.path.join("nlp", "weights", "bert.bin") + "\n"
+
+
+def test_current_directory_is_the_default_repo(example):
+    result = cli("text-classifier", "--field", "rev", cwd=os.path.join(example.path, "models"))
+    assert result.stdout.strip() == example.commits["text-1"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["churn-model", "--stage", "staging"], 1, "no version in stage 'staging'"),
+        (["nope"], 1, "no registry tags for artifact 'nope'"),
+        (["churn-model", "--version", "v1.0.0", "--stage", "prod"], 2, "not allowed with argument"),
+        (["churn-model", "--version", "1.0"], 2, "invalid version '1.0'"),
+        (["bad name"], 2, "invalid artifact name"),
+        (["churn-model", "--field", "size"], 2, "invalid choice"),
+        ([], 2, "the artifact NAME is required"),
+    ],
+)
+def test_exit_codes_and_one_line_errors(example, args, code, message):
+    result = cli(*args, "--repo", example.path)
+    assert result.returncode == code
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_git_failure_exits_3(tmp_path):
+    result = cli("m", "--repo", str(tmp_path))
+    assert result.returncode == 3
+    assert "not a git repository" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_malformed_dvc_yaml_exits_3(build_registry):
+    from fixtures.registries import CASES
+
+    case = next(case for case in CASES if case.name == "malformed-dvc-yaml")
+    built = build_registry(case.name, case.registry)
+    result = cli("m", "--version", "v1.0.0", "--repo", built.path)
+    assert result.returncode == 3 and "duplicate key 'm'" in result.stderr
+
+
+def test_pinned_deregistered_version_warns(build_registry):
+    from fixtures.registries import CASES
+
+    case = next(case for case in CASES if case.name == "worked-example-deregistered")
+    built = build_registry(case.name, case.registry)
+    result = cli("m", "--version", "v2.0.0", "--repo", built.path, "--field", "rev")
+    assert result.returncode == 0 and result.stdout.strip() == built.commits["B"]
+    assert "WARNING: version v2.0.0 of artifact 'm' is deregistered" in result.stderr
+
+
+def test_verbose_logs_git_commands_and_times(example):
+    result = cli("churn-model", "--repo", example.path, "--verbose")
+    assert result.returncode == 0
+    assert "DEBUG: git for-each-ref" in result.stderr
+    assert "DEBUG: git cat-file --batch (" in result.stderr and " s)" in result.stderr
+
+
+def test_help_has_examples():
+    result = cli("--help")
+    assert result.returncode == 0
+    assert "examples:" in result.stdout and "--stage" in result.stdout and "exit status" in result.stdout
+
+
+def test_version_alone_prints_the_program_version():
+    result = cli("--version")
+    assert (result.returncode, result.stdout) == (0, f"artifacts-show {artifacts_show.__version__}\n")

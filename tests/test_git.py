@@ -1,0 +1,174 @@
+"""The git layer: exact argv of every git call, and each way git can fail (pytest-subprocess)."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from artifacts_show import GitError, InvalidArgumentError, artifacts_show, git
+from artifacts_show.repos import LocalRepository
+
+SHA_A = "a" * 40
+SHA_T = "f" * 40
+VERSION = ["git", "--version"]
+REV_PARSE = ["git", "rev-parse", "--is-bare-repository", "--show-prefix"]
+FOR_EACH_REF = [
+    "git", "for-each-ref",
+    "--format=%(refname)%00%(objecttype)%00%(*objecttype)%00%(*objectname)%00%(taggerdate:unix)",
+    "refs/tags/",
+]
+CAT_FILE = ["git", "cat-file", "--batch"]
+
+
+def tag_line(name: str, object_type: str = "tag", target_type: str = "commit",
+             target: str = SHA_A, date: str = "1700000000") -> bytes:
+    return f"refs/tags/{name}\0{object_type}\0{target_type}\0{target}\0{date}\n".encode()
+
+
+def blob(spec_content: bytes) -> bytes:
+    return b"%s blob %d\n%s\n" % (b"b" * 40, len(spec_content), spec_content)
+
+
+def test_a_lookup_runs_exactly_these_git_commands(fp, tmp_path):
+    fp.register(VERSION, stdout="git version 2.39.5\n")
+    fp.register(REV_PARSE, stdout="false\n\n")
+    fp.register(FOR_EACH_REF, stdout=b"".join([
+        tag_line("m@v1.0.0"), tag_line("m@v2.0.0", object_type="commit", target_type=""),
+        tag_line("other", target=SHA_T),
+    ]))
+    dvc_yaml = b"artifacts:\n  m:\n    path: models/m.pkl\n"
+    fp.register(CAT_FILE, stdout=blob(dvc_yaml))
+    result = artifacts_show("m", repo=str(tmp_path))
+    assert result == {"path": os.path.join("models", "m.pkl"), "rev": SHA_A}
+    assert [list(call) for call in fp.calls] == [VERSION, REV_PARSE, FOR_EACH_REF, CAT_FILE]
+
+
+def test_cat_file_is_asked_for_the_commit_and_path(fp, tmp_path, monkeypatch):
+    fp.register(VERSION, stdout="git version 2.39.5\n")
+    fp.register(REV_PARSE, stdout="false\n\n")
+    fp.register(FOR_EACH_REF, stdout=tag_line("nlp=m#prod#1"))
+    requests = []
+    real_read = git.CatFileBatch.read
+    monkeypatch.setattr(git.CatFileBatch, "read",
+                        lambda batch, spec: requests.append(spec) or real_read(batch, spec))
+    dvc_yaml = b"vars: [p.yaml]\nartifacts:\n  m:\n    path: ${x}\n"
+    fp.register(CAT_FILE, stdout=blob(dvc_yaml) + f"{SHA_A}:nlp/params.yaml missing\n".encode()
+                + blob(b"x: m.bin\n"))
+    result = artifacts_show("nlp:m", stage="prod", repo=str(tmp_path))
+    assert result["path"] == os.path.join("nlp", "m.bin")
+    assert requests == [f"{SHA_A}:nlp/dvc.yaml", f"{SHA_A}:nlp/params.yaml", f"{SHA_A}:nlp/p.yaml"]
+
+
+def test_tags_of_tags_are_peeled_in_one_process(fp, tmp_path):
+    fp.register(VERSION, stdout="git version 2.39.5\n")
+    fp.register(REV_PARSE, stdout="true\n\n")
+    fp.register(FOR_EACH_REF, stdout=tag_line("m@v1.0.0", target_type="tag", target=SHA_T)
+                + tag_line("m@v2.0.0", target_type="tree"))
+    peel = ["git", "cat-file", "--batch-check=%(objecttype) %(objectname)"]
+    fp.register(peel, stdout=f"commit {SHA_A}\n")
+    tags = LocalRepository(str(tmp_path)).annotated_tags()
+    assert [(tag.name, tag.commit) for tag in tags] == [("m@v1.0.0", SHA_A)]
+    assert list(fp.calls[-1]) == peel
+
+
+@pytest.mark.parametrize(
+    ("output", "found"),
+    [("git version 2.30.9\n", "found git 2.30.9"), ("git version 1.8.3.1\n", "found git 1.8.3")],
+)
+def test_old_git_is_refused(fp, tmp_path, output, found):
+    fp.register(VERSION, stdout=output)
+    with pytest.raises(GitError, match=f"needs git 2.31 or newer; {found}"):
+        artifacts_show("m", repo=str(tmp_path))
+    assert len(fp.calls) == 1
+
+
+@pytest.mark.parametrize(
+    "output", ["git version 2.31.0\n", "git version 2.45.1.windows.1\n",
+               "git version 2.39.3 (Apple Git-146)\n"],
+)
+def test_git_versions_are_read(fp, output):
+    fp.register(VERSION, stdout=output)
+    assert git.git_version() >= git._parse_git_version("2.31")
+
+
+def test_unreadable_version(fp):
+    fp.register(VERSION, stdout="hello\n")
+    with pytest.raises(GitError, match="cannot read the version of git"):
+        git.git_version()
+
+
+def test_git_version_is_checked_once_per_process(fp):
+    fp.register(VERSION, stdout="git version 2.39.5\n")
+    fp.register(["git", "status"], occurrences=2)
+    git.run(["status"])
+    git.run(["status"])
+    assert fp.call_count(VERSION) == 1
+
+
+def test_not_a_repository(fp, tmp_path):
+    fp.register(VERSION, stdout="git version 2.39.5\n")
+    fp.register(REV_PARSE, returncode=128,
+                stderr="fatal: not a git repository (or any of the parent directories): .git\n")
+    with pytest.raises(GitError, match="not a git repository") as info:
+        artifacts_show("m", repo=str(tmp_path))
+    assert "git rev-parse" in str(info.value)
+
+
+def test_failure_messages_hide_credentials(fp):
+    fp.register(VERSION, stdout="git version 2.39.5\n")
+    fp.register(["git", "ls-remote", "https://user:s3cret@example.com/r.git"], returncode=128,
+                stderr="fatal: unable to access 'https://user:s3cret@example.com/r.git/': 403\n")
+    with pytest.raises(GitError) as info:
+        git.run(["ls-remote", "https://user:s3cret@example.com/r.git"])
+    assert "s3cret" not in str(info.value) and "s3cret" not in repr(info.value)
+    assert "https://***@example.com/r.git" in str(info.value)
+
+
+def test_environment_disables_prompts(fp):
+    fp.register(VERSION, stdout="git version 2.39.5\n")
+    seen = {}
+    fp.register(["git", "status"], callback=lambda process: seen.update(process.kwargs["env"]))
+    git.run(["status"])
+    assert seen["GIT_TERMINAL_PROMPT"] == "0"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "inf", "nan"])
+def test_bad_timeout_setting(monkeypatch, value):
+    monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", value)
+    with pytest.raises(InvalidArgumentError, match="ARTIFACTS_SHOW_TIMEOUT"):
+        git.timeout_seconds()
+
+
+def test_no_git_on_path(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(GitError, match="needs git .* none was found on PATH"):
+        artifacts_show("m", repo=str(tmp_path))
+
+
+def test_real_timeout_kills_the_process_group(monkeypatch, tmp_path):
+    """A git that hangs (and has a child of its own) is killed whole after the timeout."""
+    fake = tmp_path / "git"
+    pidfile = tmp_path / "child.pid"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "--version" ]; then echo "git version 2.39.5"; exit 0; fi\n'
+        f"sleep 30 & echo $! > {pidfile}\nwait\n"
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "0.5")
+    with pytest.raises(GitError, match="timed out"):
+        artifacts_show("m", repo=str(tmp_path))
+    child = int(pidfile.read_text())
+    assert not _running(child)
+
+
+def _running(pid: int) -> bool:
+    """True if ``pid`` is alive (a zombie waiting for a parent to reap it is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat_file:
+            return stat_file.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -1,0 +1,149 @@
+"""Every rule of the spec on real repositories built from the fixtures."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from artifacts_show import ArtifactsShowError, artifacts_show
+from fixtures.builder import Commit, Registry, Tag, build, git
+from fixtures.registries import CASES, EXAMPLE_LOOKUPS, EXAMPLE_REGISTRY, M_YAML
+from tests.lookups import check
+
+CASE_LOOKUPS = [
+    pytest.param(case, lookup, id=f"{case.name}:{lookup.id}")
+    for case in CASES for lookup in case.lookups
+]
+
+
+@pytest.mark.parametrize("bare", [False, True], ids=["worktree", "bare"])
+@pytest.mark.parametrize(("case", "lookup"), CASE_LOOKUPS)
+def test_rules(build_registry, case, lookup, bare):
+    built = build_registry(case.name, case.registry, bare=bare)
+    check(lookup, built, artifacts_show, built.path)
+
+
+EXAMPLE = [pytest.param(lookup, id=lookup.id) for lookup in EXAMPLE_LOOKUPS]
+
+
+@pytest.fixture(scope="module")
+def example(build_registry):
+    return build_registry("example", EXAMPLE_REGISTRY)
+
+
+@pytest.mark.parametrize("lookup", EXAMPLE)
+def test_from_the_work_tree_root_as_current_directory(example, lookup, monkeypatch):
+    monkeypatch.chdir(example.path)
+    check(lookup, example, artifacts_show, None)
+
+
+@pytest.mark.parametrize("lookup", EXAMPLE)
+def test_from_a_subfolder_as_current_directory(example, lookup, monkeypatch):
+    monkeypatch.chdir(os.path.join(example.path, "nlp"))
+    check(lookup, example, artifacts_show, None)
+
+
+@pytest.mark.parametrize("lookup", EXAMPLE)
+def test_repo_is_a_subfolder(example, lookup):
+    check(lookup, example, artifacts_show, os.path.join(example.path, "models"))
+
+
+@pytest.mark.parametrize("lookup", EXAMPLE)
+def test_bare_repository(build_registry, lookup):
+    built = build_registry("example", EXAMPLE_REGISTRY, bare=True)
+    check(lookup, built, artifacts_show, built.path)
+
+
+@pytest.mark.parametrize("lookup", EXAMPLE)
+def test_linked_worktree(example, lookup, tmp_path_factory):
+    worktree = str(tmp_path_factory.mktemp("linked") / "wt")
+    if not os.path.exists(worktree):
+        git("worktree", "add", "-q", "--detach", worktree, "main", cwd=example.path)
+    check(lookup, example, artifacts_show, worktree)
+
+
+@pytest.mark.parametrize("lookup", EXAMPLE)
+def test_sha256_repository(build_registry, lookup):
+    built = build_registry("example", EXAMPLE_REGISTRY, object_format="sha256")
+    assert all(len(name) == 64 for name in built.commits.values())
+    check(lookup, built, artifacts_show, built.path)
+
+
+SUBPROJECT = Registry([
+    Commit("A", {"sub/.dvc/config": "", "sub/dvc.yaml": M_YAML, "dvc.yaml": M_YAML,
+                 "sub/models/m.pkl": "w"}),
+], [Tag("sub=m@v1.0.0", "A"), Tag("m@v1.0.0", "A")])
+
+
+@pytest.mark.parametrize(
+    ("where", "name", "expected"),
+    [
+        ("", "sub:m", "sub/models/m.pkl"),  # from the git root: relative to it
+        ("sub", "sub:m", "models/m.pkl"),  # inside the sub-project: relative to it, as DVC does
+        ("sub/models", "sub:m", "models/m.pkl"),
+        ("", "m", "models/m.pkl"),
+    ],
+)
+def test_dvc_subproject(build_registry, where, name, expected):
+    built = build_registry("subproject", SUBPROJECT)
+    result = artifacts_show(name, repo=os.path.join(built.path, where))
+    assert result == {"path": expected.replace("/", os.sep), "rev": built.commits["A"]}
+
+
+def test_artifact_outside_the_subproject_is_an_error(build_registry):
+    built = build_registry("subproject", SUBPROJECT)
+    with pytest.raises(ArtifactsShowError, match="outside the DVC sub-project sub"):
+        artifacts_show("m", repo=os.path.join(built.path, "sub"))
+
+
+def test_repository_without_dvc_directory(build_registry):
+    built = build_registry("worked-example-rollback", CASES[1].registry)
+    assert not os.path.exists(os.path.join(built.path, ".dvc"))
+    assert artifacts_show("m", stage="prod", repo=built.path)["rev"] == built.commits["A"]
+
+
+def test_answers_come_from_git_objects_not_the_work_tree(tmp_path):
+    built = build(CASES[0].registry, str(tmp_path / "r"))
+    with open(os.path.join(built.path, "dvc.yaml"), "w") as dvc_yaml:
+        dvc_yaml.write("artifacts: {m: {path: edited/in/work/tree}}\n")
+    assert artifacts_show("m", repo=built.path)["path"] == os.path.join("models", "m.pkl")
+
+
+def test_at_most_four_git_processes_whatever_the_number_of_tags(tmp_path, monkeypatch):
+    tags = [Tag(f"m@v1.0.{index}", "A") for index in range(600)]
+    tags += [Tag(f"other{index}#prod#{index}", "B") for index in range(600)]
+    built = build(Registry(CASES[0].registry.commits, tags), str(tmp_path / "many"))
+    started = []
+    real_popen = subprocess.Popen
+
+    def counting_popen(args, *rest, **kwargs):
+        started.append(list(args))
+        return real_popen(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", counting_popen)
+    assert artifacts_show("m", repo=built.path)["rev"] == built.commits["A"]
+    assert len(started) <= 4, started
+    assert all(args[0] == "git" for args in started)
+
+
+def snapshot(path: str) -> dict:
+    state = {}
+    for folder, _, files in os.walk(path):
+        for name in files:
+            full = os.path.join(folder, name)
+            info = os.stat(full)
+            state[full] = (info.st_size, info.st_mtime_ns)
+    return state
+
+
+def test_nothing_is_written_to_the_repository(tmp_path):
+    built = build(EXAMPLE_REGISTRY, str(tmp_path / "r"))
+    before = snapshot(built.path)
+    for lookup in EXAMPLE_LOOKUPS:
+        try:
+            artifacts_show(lookup.name, version=lookup.version, stage=lookup.stage, repo=built.path)
+        except ArtifactsShowError:
+            pass
+    assert snapshot(built.path) == before

@@ -1,0 +1,60 @@
+import pytest
+
+from artifacts_show import InvalidArgumentError
+from artifacts_show.names import ArtifactName, parse_full_name, parse_name_in_tag, validate_stage
+
+
+@pytest.mark.parametrize(
+    ("text", "dirname", "name"),
+    [
+        ("m", "", "m"),
+        ("model-v2_final", "", "model-v2_final"),
+        ("nlp/bert", "", "nlp/bert"),
+        ("nlp/models:bert", "nlp/models", "bert"),
+        ("nlp/models/dvc.yaml:bert", "nlp/models", "bert"),
+        ("dvc.yaml:bert", "", "bert"),
+        ("./nlp//models/:bert", "nlp/models", "bert"),
+        (".:bert", "", "bert"),
+    ],
+)
+def test_full_names(text, dirname, name):
+    assert parse_full_name(text) == ArtifactName(dirname, name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "-m", "m-", "m_", "/m", "m/", "a b", "m@v1.0.0", "m#prod", "a:b:c", ":m", "../up:m",
+     "a/../../b:m", "/abs:m", "dir:", "m\n", "m\x00", "x" * 10 + "!", "é"],
+)
+def test_invalid_full_names(text):
+    with pytest.raises(InvalidArgumentError):
+        parse_full_name(text)
+
+
+def test_one_character_name_and_tag_spelling():
+    artifact = parse_full_name("nlp/models:b")
+    assert artifact.in_tag == "nlp/models=b"
+    assert artifact.full == "nlp/models:b"
+    assert artifact.dvcyaml_path == "nlp/models/dvc.yaml"
+    assert parse_full_name("b").dvcyaml_path == "dvc.yaml"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("m", ArtifactName("", "m")),
+        ("nlp/models=bert", ArtifactName("nlp/models", "bert")),
+        ("./nlp=bert", None),  # not the canonical spelling the tools write
+        ("../x=bert", None),
+        ("a=b=c", None),
+        ("bert-", None),
+    ],
+)
+def test_names_in_tags(text, expected):
+    assert parse_name_in_tag(text) == expected
+
+
+@pytest.mark.parametrize("stage", ["", "prod!", "pro d", "-prod", "prod#1", None, 3])
+def test_invalid_stages(stage):
+    with pytest.raises(InvalidArgumentError):
+        validate_stage(stage)

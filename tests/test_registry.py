@@ -1,0 +1,158 @@
+"""Registry semantics from lists of tags alone: no git."""
+
+from typing import Optional
+
+import pytest
+
+from artifacts_show import ArtifactNotFoundError
+from artifacts_show.names import ArtifactName
+from artifacts_show.registry import (
+    Event,
+    OrderUnknown,
+    compare_events,
+    resolve_latest,
+    resolve_stage,
+    resolve_version,
+)
+from artifacts_show.tags import parse_tag, parse_version
+
+M = ArtifactName("", "m")
+
+
+def history(*tags: str, dated: bool = True):
+    """Events from 'name->COMMIT' strings, dated in the order given (as the tools create them)."""
+    events = []
+    for index, spec in enumerate(tags):
+        name, commit = spec.split("->")
+        events.append(Event(parse_tag(name), commit, 1000 + index if dated else None))
+    return events
+
+
+def event(name: str, commit: str = "A", date: Optional[int] = None) -> Event:
+    return Event(parse_tag(name), commit, date)
+
+
+def latest(*tags, **kwargs):
+    return resolve_latest(M, history(*tags, **kwargs)).commit
+
+
+def stage(name, *tags, **kwargs):
+    return resolve_stage(M, history(*tags, **kwargs), name).commit
+
+
+def pinned(version, *tags, **kwargs):
+    return resolve_version(M, history(*tags, **kwargs), parse_version(version))
+
+
+def test_worked_example_latest_and_stage():
+    tags = ["m@v1.0.0->A", "m@v2.0.0->B", "m#prod#1->A"]
+    assert latest(*tags) == "B"
+    assert stage("prod", *tags) == "A"
+
+
+def test_worked_example_rollback():
+    tags = ["m@v1.0.0->A", "m@v2.0.0->B", "m#prod#1->A", "m#prod#2->B", "m#prod#3->A"]
+    assert stage("prod", *tags) == "A"
+    assert stage("prod", *tags[:4]) == "B"
+
+
+def test_worked_example_unassigned():
+    with pytest.raises(ArtifactNotFoundError, match="no version in stage 'dev'; stages: dev"):
+        stage("dev", "m@v1.0.0->A", "m#dev#1->A", "m#dev!#2->A")
+
+
+def test_worked_example_deregistered():
+    tags = ["m@v1.0.0->A", "m@v2.0.0->B", "m@v2.0.0!->B"]
+    assert latest(*tags) == "A"
+    answer = pinned("v2.0.0", *tags)
+    assert answer.commit == "B"
+    assert answer.warnings == ("version v2.0.0 of artifact 'm' is deregistered (m@v2.0.0!)",)
+
+
+def test_registered_again_after_deregistration():
+    assert latest("m@v2.0.0->B", "m@v2.0.0!#1->B", "m@v2.0.0#2->B", "m@v1.0.0->A") == "B"
+
+
+def test_latest_ignores_stage_only_commits_and_other_artifacts():
+    assert latest("m@v1.0.0->A", "m#prod#1->C", "m2@v9.0.0->D", "nlp=m@v9.0.0->E") == "A"
+    with pytest.raises(ArtifactNotFoundError, match="no registered version; known versions: none"):
+        latest("m#prod#1->C")
+
+
+def test_latest_by_precedence_not_by_time():
+    assert latest("m@v1.10.0->E", "m@v1.10.0-rc.2->D", "m@v1.9.0->A") == "E"
+    assert latest("m@v1.10.0-rc.2->D", "m@v1.10.0-rc.10->F", "m@v1.9.0->A") == "F"
+
+
+def test_same_precedence_prefers_the_later_registration():
+    assert latest("m@v1.0.0+a->A", "m@v1.0.0+b->B") == "B"
+    assert pinned("v1.0.0+a", "m@v1.0.0+a->A", "m@v1.0.0+b->B").commit == "A"
+
+
+def test_stage_skips_deregistered_commits():
+    tags = ["m@v1.0.0->A", "m@v2.0.0->B", "m#prod#1->A", "m#prod#2->B", "m@v2.0.0!#3->B"]
+    assert stage("prod", *tags) == "A"
+
+
+def test_commit_with_two_versions_stays_while_one_lives():
+    tags = ["m@v1.0.0->A", "m@v1.1.0->A", "m#prod#1->A", "m@v1.1.0!#2->A"]
+    assert stage("prod", *tags) == "A"
+    assert latest(*tags) == "A"
+    with pytest.raises(ArtifactNotFoundError):
+        stage("prod", *tags, "m@v1.0.0!#3->A")
+
+
+def test_stage_on_commit_without_version_and_its_unassignment():
+    assert stage("staging", "m@v1.0.0->A", "m#staging#1->B") == "B"
+    with pytest.raises(ArtifactNotFoundError):
+        stage("prod", "m@v1.0.0->A", "m#prod#1->B", "m#prod!#2->B")
+
+
+def test_reassigned_after_unassignment():
+    assert stage("prod", "m#prod#1->A", "m#prod!#2->A", "m#prod#3->A") == "A"
+
+
+def test_deprecation():
+    tags = ["m@v1.0.0->A", "m#prod#1->A", "m@deprecated#2->A"]
+    with pytest.raises(ArtifactNotFoundError, match="deprecated"):
+        latest(*tags)
+    with pytest.raises(ArtifactNotFoundError, match="deprecated"):
+        stage("prod", *tags)
+    answer = pinned("1.0.0", *tags)
+    assert answer.commit == "A" and answer.warnings == ("artifact 'm' is deprecated",)
+    assert latest(*tags, "m@v1.1.0->B") == "B"
+    with pytest.raises(ArtifactNotFoundError, match="deprecated"):
+        latest(*tags, "m@created#3->B")
+
+
+def test_pinned_version_not_found_lists_versions():
+    with pytest.raises(ArtifactNotFoundError, match=r"no version v3\.0\.0; known versions: "
+                       r"v1\.0\.0, v2\.0\.0 \(deregistered\)"):
+        pinned("3.0.0", "m@v2.0.0->B", "m@v1.0.0->A", "m@v2.0.0!#1->B")
+
+
+def test_counters_beat_dates():
+    a, b = event("m#prod#2", "A", date=2000), event("m#prod#3", "B", date=1000)
+    assert compare_events(a, b) < 0 < compare_events(b, a)
+
+
+def test_dates_decide_when_a_counter_is_missing():
+    a, b = event("m#prod", "A", date=2000), event("m#prod#3", "B", date=1000)
+    assert compare_events(a, b) > 0
+
+
+def test_date_ties_fall_back_to_counter_then_name():
+    assert compare_events(event("m#prod#1", date=5), event("m#prod!", date=5)) > 0
+    assert compare_events(event("m#prod", date=5), event("m#prod!", date=5)) < 0
+    assert compare_events(event("m#prod", date=5), event("m#prod", date=5)) == 0
+
+
+def test_order_unknown_only_when_the_answer_depends_on_it():
+    undated = dict(dated=False)
+    assert latest("m@v1.0.0->A", "m@v2.0.0->B", "m#prod#1->A", **undated) == "B"
+    assert stage("prod", "m@v1.0.0->A", "m#prod#1->A", "m#prod#2->B", **undated) == "B"
+    assert pinned("v1.0.0", "m@v1.0.0->A", **undated).commit == "A"
+    with pytest.raises(OrderUnknown):
+        latest("m@v1.0.0->A", "m@v1.0.0!#1->A", **undated)
+    with pytest.raises(OrderUnknown):
+        stage("prod", "m#prod->A", "m#prod#1->B", **undated)
