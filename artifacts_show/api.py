@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Union
 from . import dvcyaml, registry
 from .errors import ArtifactNotFoundError, ArtifactsShowError, InvalidArgumentError
 from .names import ArtifactName, parse_full_name, shown, validate_stage
-from .repos import Repository, TagRecord, open_repository
+from .repos import NotACommitError, Repository, TagRecord, open_repository
 from .tags import Version, parse_tag, parse_version
 
 logger = logging.getLogger("artifacts_show")
@@ -62,23 +62,28 @@ def artifacts_show(
             malformed ``dvc.yaml``, naming the file and the commit.
     """
     artifact, pinned = _validate(name, version, stage)
-    repository = open_repository(repo)
-    records = repository.annotated_tags()
-    events = _events(records, artifact)
-    if not events:
-        others = ", ".join(registry.known_artifacts(_events(records, None))) or "none"
-        raise ArtifactNotFoundError(
-            f"no registry tags for artifact '{artifact}'; artifacts with tags: {others}"
-        )
-    try:
-        answer = _decide(artifact, events, pinned, stage)
-    except registry.OrderUnknown:
-        dated = repository.with_dates([record for record in records if _belongs(record, artifact)])
-        answer = _decide(artifact, _events(dated, artifact), pinned, stage)
-    for warning in answer.warnings:
-        logger.warning("%s", warning)
-    path = _read_path(repository, artifact, answer.commit)
-    return {"path": _reported(path, repository.subproject), "rev": answer.commit}
+    with open_repository(repo) as repository:
+        records = [record for record in repository.annotated_tags() if parse_tag(record.name)]
+        mine = [record for record in records if _belongs(record, artifact)]
+        if not mine:
+            others = ", ".join(registry.known_artifacts(_events(records))) or "none"
+            raise ArtifactNotFoundError(
+                f"no registry tags for artifact '{artifact}'; artifacts with tags: {others}"
+            )
+        while True:
+            try:
+                answer = _decide(artifact, _events(mine), pinned, stage)
+            except registry.OrderUnknown:
+                mine = repository.with_dates(mine)
+                answer = _decide(artifact, _events(mine), pinned, stage)
+            try:
+                path = _read_path(repository, artifact, answer.commit)
+            except NotACommitError as wrong:  # a tag of a tree or blob, seen only now
+                mine = [record for record in mine if record.commit != wrong.object_id]
+                continue
+            for warning in answer.warnings:
+                logger.warning("%s", warning)
+            return {"path": _reported(path, repository.subproject), "rev": answer.commit}
 
 
 def _validate(
@@ -106,11 +111,11 @@ def _belongs(record: TagRecord, artifact: ArtifactName) -> bool:
     return parsed is not None and parsed.artifact == artifact
 
 
-def _events(records: Sequence[TagRecord], artifact: Optional[ArtifactName]) -> List[registry.Event]:
+def _events(records: Sequence[TagRecord]) -> List[registry.Event]:
     events = []
     for record in records:
         parsed = parse_tag(record.name)
-        if parsed is not None and (artifact is None or parsed.artifact == artifact):
+        if parsed is not None:
             events.append(registry.Event(parsed, record.commit, record.date))
     return events
 

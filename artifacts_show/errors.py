@@ -15,3 +15,7 @@ class InvalidArgumentError(ArtifactsShowError, ValueError):
 
 class GitError(ArtifactsShowError):
     """git itself failed: missing, too old, unreachable repository, timeout."""
+
+
+class GitTimeoutError(GitError):
+    """A git process ran longer than ``ARTIFACTS_SHOW_TIMEOUT`` and was killed."""

@@ -13,6 +13,7 @@ import functools
 import logging
 import os
 import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -20,7 +21,9 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Dict, Optional, Tuple
 
-from .errors import GitError, InvalidArgumentError
+from . import cache
+from .errors import GitError, GitTimeoutError, InvalidArgumentError
+from .urls import redact
 
 if TYPE_CHECKING:
     from packaging.version import Version as PackagingVersion
@@ -30,12 +33,6 @@ logger = logging.getLogger("artifacts_show")
 MINIMUM_GIT_VERSION = "2.31"
 TIMEOUT_ENV = "ARTIFACTS_SHOW_TIMEOUT"
 DEFAULT_TIMEOUT = 60.0
-_CREDENTIALS_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
-
-
-def redact(text: str) -> str:
-    """Replace the user-info part of every URL in ``text`` by ``***``."""
-    return _CREDENTIALS_RE.sub(r"\g<scheme>***@", text)
 
 
 def timeout_seconds() -> float:
@@ -53,9 +50,29 @@ def timeout_seconds() -> float:
 
 
 def _environment(extra: Optional[Mapping[str, str]]) -> Dict[str, str]:
+    """The caller's environment, with every way of prompting a person switched off.
+
+    git also runs without a controlling terminal (a new session), so ssh cannot
+    ask for a password or a host key either; the user's ssh keys, agent,
+    ssh configuration and credential helpers work as they are.
+    """
     env = dict(os.environ)
-    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.update(GIT_TERMINAL_PROMPT="0", GCM_INTERACTIVE="never", SSH_ASKPASS_REQUIRE="never")
     env.update(extra or {})
+    return env
+
+
+def config_env(pairs: Sequence[Tuple[str, str]]) -> Dict[str, str]:
+    """git configuration given through the environment (``GIT_CONFIG_COUNT``...).
+
+    Added after any the caller already set, so nothing lands in a config file
+    or on a command line.
+    """
+    start = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
+    env = {"GIT_CONFIG_COUNT": str(start + len(pairs))}
+    for index, (key, value) in enumerate(pairs, start):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
     return env
 
 
@@ -110,7 +127,7 @@ def _run_unchecked(
     except subprocess.TimeoutExpired:
         _kill_group(process)
         process.communicate()
-        raise GitError(f"{_describe(args)} timed out after {timeout:g} s ({TIMEOUT_ENV})") from None
+        raise GitTimeoutError(f"{_describe(args)} timed out after {timeout:g} s ({TIMEOUT_ENV})") from None
     finally:
         logger.debug("%s (%.3f s)", _describe(args), time.monotonic() - started)
     if process.returncode != 0:
@@ -127,14 +144,33 @@ def _parse_git_version(output: str) -> PackagingVersion:
     return Version(".".join(part for part in match.groups() if part is not None))
 
 
+def _executable_identity() -> Optional[str]:
+    """Which git binary PATH gives, with its size and time: a new git is checked anew."""
+    found = shutil.which("git")
+    if found is None:
+        return None
+    info = os.stat(found)
+    return f"{os.path.realpath(found)}\0{info.st_size}\0{info.st_mtime_ns}"
+
+
 @functools.cache
 def git_version() -> PackagingVersion:
-    """The version of the git on PATH, checked once per process (an explicit cache)."""
+    """The version of the git on PATH: checked once per process, remembered in the cache.
+
+    Remembering it per binary saves a process on every warm lookup.
+    """
     from packaging.version import Version
 
+    identity = _executable_identity()
+    memo = cache.memo_store() if identity else None
+    remembered = memo.get(f"git-version\0{identity}") if memo else None
+    if remembered is not None:
+        return Version(remembered.decode())
     found = _parse_git_version(_run_unchecked(["--version"]).decode("utf-8", "replace"))
     if found < Version(MINIMUM_GIT_VERSION):
         raise GitError(f"artifacts-show needs git {MINIMUM_GIT_VERSION} or newer; found git {found}")
+    if memo:
+        memo.put(f"git-version\0{identity}", str(found).encode())
     return found
 
 
@@ -213,7 +249,9 @@ class CatFileBatch:
     def _dead(self) -> GitError:
         self.close()
         if self._timed_out.is_set():
-            return GitError(f"{_describe(self._args)} timed out after {self._timeout:g} s ({TIMEOUT_ENV})")
+            return GitTimeoutError(
+                f"{_describe(self._args)} timed out after {self._timeout:g} s ({TIMEOUT_ENV})"
+            )
         assert self._process.stderr is not None
         return _failure(self._args, self._process.returncode or 0, self._process.stderr.read())
 

@@ -1,25 +1,36 @@
-"""Repositories behind one small interface: list the tags, read files at a commit.
+"""Repositories behind one small interface: list the tags, date them, read files at a commit.
 
 Everything above this module is shared by every kind of repository, so a rule
-fixed once is fixed for every transport.
+fixed once is fixed for every transport. The output of ``for-each-ref`` and
+``ls-remote`` is parsed here and nowhere else.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Callable, List, Optional, Protocol, Union
+from dataclasses import dataclass, replace
+from typing import Callable, Dict, Iterator, List, Optional, Protocol, Tuple, Union
 
 from . import git
-from .errors import GitError, InvalidArgumentError
-from .names import shown
+from .cache import CacheFolder
+from .errors import GitError, GitTimeoutError
+from .urls import LocalPath, RemoteUrl, classify
 
 FileReader = Callable[[str], Optional[bytes]]
 MAX_FILE_BYTES = 4 << 20
 """Files read from the registry (dvc.yaml, params) are capped at 4 MiB."""
+
+
+class NotACommitError(Exception):
+    """A tag seemed to point at a commit, but the object is a tree or a blob.
+
+    ``ls-remote`` cannot tell; the lookup drops such tags and decides again.
+    """
+
+    def __init__(self, object_id: str) -> None:
+        super().__init__(object_id)
+        self.object_id = object_id
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,7 @@ class TagRecord:
     name: str
     commit: str
     date: Optional[int] = None
+    object_id: str = ""
 
 
 class Repository(Protocol):
@@ -44,29 +56,91 @@ class Repository(Protocol):
     def files_at(self, commit: str) -> contextlib.AbstractContextManager[FileReader]:
         """A reader of files (paths relative to the git root) at ``commit``; None if absent."""
 
+    def close(self) -> None:
+        """Release what the repository holds (a temporary cache folder)."""
 
-_TAG_FORMAT = "%(refname)%00%(objecttype)%00%(*objecttype)%00%(*objectname)%00%(taggerdate:unix)"
+
+@contextlib.contextmanager
+def open_repository(repo: Union[str, "os.PathLike[str]", None]) -> Iterator[Repository]:
+    """The repository ``repo`` names; refused values never reach git (see ``urls``)."""
+    where = classify(repo)
+    repository: Repository
+    if isinstance(where, LocalPath):
+        repository = LocalRepository(where.path)
+    else:
+        repository = RemoteRepository(where)
+    try:
+        yield repository
+    finally:
+        repository.close()
 
 
-def parse_for_each_ref(output: bytes) -> tuple[List[TagRecord], List[TagRecord]]:
+_TAG_FORMAT = (
+    "%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)%00%(taggerdate:unix)"
+)
+
+
+def parse_for_each_ref(output: bytes) -> Tuple[List[TagRecord], List[TagRecord]]:
     """Annotated tags whose target is a commit, and tags of tags still to peel.
 
     Lightweight tags (object type commit) are ignored, as the registry tools do;
-    so are tags of trees and blobs. Tags of tags come back with an empty commit.
+    so are tags of trees and blobs. Tags of tags come back with the inner tag as commit.
     """
     tags: List[TagRecord] = []
     nested: List[TagRecord] = []
     for line in output.decode("utf-8", "surrogateescape").splitlines():
-        refname, object_type, target_type, target, date = line.split("\0")
+        refname, object_type, object_id, target_type, target, date = line.split("\0")
         if object_type != "tag" or not refname.startswith("refs/tags/"):
             continue
-        name = refname[len("refs/tags/"):]
-        record = TagRecord(name, target, int(date) if date else None)
+        record = TagRecord(refname[len("refs/tags/"):], target, int(date) if date else None, object_id)
         if target_type == "commit":
             tags.append(record)
         elif target_type == "tag":
             nested.append(record)
     return tags, nested
+
+
+def parse_ls_remote(output: bytes) -> Dict[str, Tuple[str, Optional[str]]]:
+    """``refs/tags/<name>`` lines -> {name: (object id, peeled object id or None)}.
+
+    A peeled ``^{}`` line marks an annotated tag; bundles list refs unpeeled.
+    """
+    listing: Dict[str, Tuple[str, Optional[str]]] = {}
+    peeled: Dict[str, str] = {}
+    for line in output.decode("utf-8", "surrogateescape").splitlines():
+        object_id, _, refname = line.partition("\t")
+        if not refname.startswith("refs/tags/"):
+            continue
+        name = refname[len("refs/tags/"):]
+        if name.endswith("^{}"):
+            peeled[name[:-3]] = object_id
+        else:
+            listing[name] = (object_id, None)
+    for name, target in peeled.items():
+        if name in listing:
+            listing[name] = (listing[name][0], target)
+    return listing
+
+
+def _list_tags(cwd: str, env: Optional[Dict[str, str]] = None) -> List[TagRecord]:
+    """Annotated tags of a repository on disk, tags of tags peeled: one or two git processes."""
+    output = git.run(["for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags/"], cwd=cwd, env=env)
+    tags, nested = parse_for_each_ref(output)
+    if nested:
+        request = "".join(f"refs/tags/{tag.name}^{{}}\n" for tag in nested)
+        peeled = git.run(
+            ["cat-file", "--batch-check=%(objecttype) %(objectname)"],
+            cwd=cwd, env=env, stdin=request.encode("utf-8", "surrogateescape"),
+        ).decode().splitlines()
+        tags.extend(
+            replace(tag, commit=line.split()[1])
+            for tag, line in zip(nested, peeled) if line.startswith("commit ")
+        )
+    return tags
+
+
+def _blob(found: Optional[Tuple[str, bytes]]) -> Optional[bytes]:
+    return found[1] if found is not None and found[0] == "blob" else None
 
 
 class LocalRepository:
@@ -82,36 +156,18 @@ class LocalRepository:
         self.subproject = "" if bare else _dvc_subproject(self.path, prefix)
 
     def annotated_tags(self) -> List[TagRecord]:
-        output = git.run(["for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags/"], cwd=self.path)
-        tags, nested = parse_for_each_ref(output)
-        if nested:
-            tags.extend(self._peel(nested))
-        return tags
-
-    def _peel(self, nested: List[TagRecord]) -> List[TagRecord]:
-        """Tags of tags: peel each to the object it ends at, all in one process."""
-        request = "".join(f"refs/tags/{tag.name}^{{}}\n" for tag in nested)
-        output = git.run(
-            ["cat-file", "--batch-check=%(objecttype) %(objectname)"],
-            cwd=self.path, stdin=request.encode("utf-8", "surrogateescape"),
-        ).decode().splitlines()
-        return [
-            TagRecord(tag.name, line.split()[1], tag.date)
-            for tag, line in zip(nested, output)
-            if line.startswith("commit ")
-        ]
+        return _list_tags(self.path)
 
     def with_dates(self, tags: List[TagRecord]) -> List[TagRecord]:
-        return tags
+        return tags  # for-each-ref already gave them
 
     @contextlib.contextmanager
     def files_at(self, commit: str) -> Iterator[FileReader]:
         with git.CatFileBatch(cwd=self.path, max_size=MAX_FILE_BYTES) as batch:
             yield lambda path: _blob(batch.read(f"{commit}:{path}"))
 
-
-def _blob(found: Optional[tuple[str, bytes]]) -> Optional[bytes]:
-    return found[1] if found is not None and found[0] == "blob" else None
+    def close(self) -> None:
+        pass
 
 
 def _dvc_subproject(path: str, prefix: str) -> str:
@@ -129,34 +185,174 @@ def _dvc_subproject(path: str, prefix: str) -> str:
     return ""
 
 
-_SCHEME_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)(?P<sep>::|://)")
-REMOTE_SCHEMES = ("https", "http", "ssh", "git", "file")
+_CREDENTIAL_HELPER = (
+    '!f() { test "$1" = get && printf "username=%s\\npassword=%s\\n" '
+    '"$ARTIFACTS_SHOW_USERNAME" "$ARTIFACTS_SHOW_PASSWORD"; }; f'
+)
+"""Answers git's credential requests from the git process's own environment: the
+token never appears on a command line, in a file, or in the cache's config."""
 
 
-def open_repository(repo: Optional[Union[str, os.PathLike[str]]]) -> Repository:
-    """Choose the kind of repository ``repo`` names; refuse what git must never see."""
-    if repo is None:
-        return LocalRepository(os.getcwd())
-    if isinstance(repo, os.PathLike):
-        repo = os.fspath(repo)
-    if not isinstance(repo, str) or not repo:
-        raise InvalidArgumentError(f"repo must be a non-empty path or URL, not {shown(repo)}")
-    if repo.startswith("-"):
-        raise InvalidArgumentError(f"invalid repo {shown(repo)}: it must not start with '-'")
-    if any(ord(char) < 32 or char == "\x7f" for char in repo):
-        raise InvalidArgumentError(f"invalid repo {shown(repo)}: it holds control characters")
-    scheme = _SCHEME_RE.match(repo)
-    if scheme and (scheme.group("sep") == "::" or scheme.group("scheme").lower() not in REMOTE_SCHEMES):
-        raise InvalidArgumentError(
-            f"invalid repo {shown(git.redact(repo))}: transport {scheme.group('scheme')!r} is not "
-            f"allowed; use a local path or a {', '.join(REMOTE_SCHEMES)} or user@host:path URL"
+class RemoteRepository:
+    """A remote registry, never cloned: ``ls-remote`` for the tags, then only what answers need.
+
+    Objects land in a per-URL bare partial repository in the cache; what was
+    learned from them (a tag's commit and date, a file at a commit) is kept as
+    facts, so a warm lookup is one ``git ls-remote`` and nothing else.
+    """
+
+    subproject = ""
+
+    def __init__(self, remote: RemoteUrl) -> None:
+        self.remote = remote
+        self.is_bundle = os.path.isfile(remote.url)
+        self.cache = CacheFolder.open(remote.url)
+        self._env = self._environment()
+        self._listing: Dict[str, Tuple[str, Optional[str]]] = {}
+        self._batch: Optional[git.CatFileBatch] = None
+        self._session = contextlib.ExitStack()
+
+    def _environment(self) -> Dict[str, str]:
+        pairs = [
+            ("remote.origin.url", self.remote.url),
+            ("remote.origin.promisor", "true"),  # missing blobs come from origin on demand
+            ("remote.origin.partialclonefilter", "blob:none"),
+            ("gc.auto", "0"),
+            ("maintenance.auto", "false"),
+            ("fetch.recurseSubmodules", "false"),
+        ]
+        secrets = {}
+        if self.remote.username is not None:
+            pairs += [
+                ("credential.helper", ""),  # no stored credential can win over the URL's
+                (f"credential.{self.remote.credential_scope}.helper", _CREDENTIAL_HELPER),
+            ]
+            secrets = {
+                "ARTIFACTS_SHOW_USERNAME": self.remote.username,
+                "ARTIFACTS_SHOW_PASSWORD": self.remote.password or "",
+            }
+        return {**git.config_env(pairs), **secrets}
+
+    def annotated_tags(self) -> List[TagRecord]:
+        output = git.run(["ls-remote", "--tags", "--", self.remote.url], env=self._env)
+        self._listing = parse_ls_remote(output)
+        if self.is_bundle:
+            unknown = [name for name, (oid, _) in self._listing.items() if self._tag_fact(oid) is None]
+            if unknown:
+                self._learn_tags(unknown)
+        records = []
+        for name, (object_id, peeled) in sorted(self._listing.items()):
+            fact = self._tag_fact(object_id)
+            if self.is_bundle and fact is not None and fact[0]:
+                records.append(TagRecord(name, fact[0], fact[1], object_id))
+            elif peeled is not None and (fact is None or fact[0]):
+                records.append(TagRecord(name, peeled, fact[1] if fact else None, object_id))
+        return records
+
+    def with_dates(self, tags: List[TagRecord]) -> List[TagRecord]:
+        undated = [tag.name for tag in tags if tag.date is None]
+        if undated:
+            self._learn_tags(undated)
+        return [
+            replace(tag, date=(self._tag_fact(tag.object_id) or ("", None))[1]) if tag.date is None else tag
+            for tag in tags
+        ]
+
+    def _tag_fact(self, object_id: str) -> Optional[Tuple[str, Optional[int]]]:
+        """(commit or '' if the tag is not an annotated tag of a commit, tagger date)."""
+        fact = self.cache.facts.get(f"tag/{object_id}")
+        if fact is None:
+            return None
+        commit, _, date = fact.decode().partition(" ")
+        return commit, int(date) if date else None
+
+    def _learn_tags(self, names: List[str]) -> None:
+        """Fetch tag objects (and their commits, no trees) and remember what they say."""
+        refspecs = "".join(f"+refs/tags/{name}:refs/tags/{name}\n" for name in names)
+        with self._locked_repo():
+            self._fetch(["--depth=1", "--filter=tree:0"], refspecs)
+            learned = {tag.object_id: tag for tag in _list_tags(self.cache.repo, self._env)}
+        for name in names:
+            object_id = self._listing[name][0]
+            tag = learned.get(object_id)
+            value = f"{tag.commit} {tag.date if tag.date is not None else ''}" if tag else ""
+            self.cache.facts.put(f"tag/{object_id}", value.encode())
+
+    def _fetch(self, options: List[str], refspecs: str) -> None:
+        git.run(
+            ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", *options, "--stdin", "origin"],
+            cwd=self.cache.repo, env=self._env, stdin=refspecs.encode("utf-8", "surrogateescape"),
         )
-    if scheme or _is_scp_like(repo) or os.path.isfile(repo):
-        raise InvalidArgumentError(f"remote repositories are not supported yet: {git.redact(repo)}")
-    return LocalRepository(repo)
 
+    @contextlib.contextmanager
+    def _locked_repo(self) -> Iterator[None]:
+        """The cache repository, created if needed, under the URL's lock."""
+        with self.cache.locked(git.timeout_seconds()):
+            self.cache.remove_stale_locks()
+            if not os.path.isfile(os.path.join(self.cache.repo, "HEAD")):
+                self.cache.reset_repo()
+                some_id = next(iter(self._listing.values()), ("",))[0]
+                object_format = "sha256" if len(some_id) == 64 else "sha1"
+                git.run(["init", "--quiet", "--bare", f"--object-format={object_format}", self.cache.repo])
+            yield
 
-def _is_scp_like(repo: str) -> bool:
-    """git's rule: a colon before the first slash makes ``[user@]host:path`` an ssh URL."""
-    colon, slash = repo.find(":"), repo.find("/")
-    return colon > 0 and (slash < 0 or colon < slash)
+    @contextlib.contextmanager
+    def files_at(self, commit: str) -> Iterator[FileReader]:
+        try:
+            yield lambda path: self._read(commit, path)
+        finally:
+            self._end_session()
+
+    def _read(self, commit: str, path: str) -> Optional[bytes]:
+        key = f"file/{commit}/{path}"
+        fact = self.cache.facts.get(key)
+        if fact is None:
+            try:
+                content = self._read_with_git(commit, path)
+            except GitTimeoutError:
+                raise
+            except GitError as first:
+                # A cache damaged by a killed fetch or a full disk: rebuild it once.
+                self._end_session()
+                with self._locked_repo():
+                    self.cache.reset_repo()
+                try:
+                    content = self._read_with_git(commit, path)
+                except GitError:
+                    raise first from None
+            fact = b"-" if content is None else b"+" + content
+            self.cache.facts.put(key, fact)
+        return None if fact == b"-" else fact[1:]
+
+    def _read_with_git(self, commit: str, path: str) -> Optional[bytes]:
+        if self._batch is None:
+            self._session.enter_context(self._locked_repo())
+            marker = os.path.join(self.cache.repo, "artifacts-show-commits", commit)
+            if not os.path.exists(marker):
+                tag = min(name for name, (_, peeled) in self._listing.items()
+                          if peeled == commit or self._tag_commit(name) == commit)
+                self._fetch(["--depth=1", "--filter=blob:none"], f"+refs/tags/{tag}:refs/tags/{tag}\n")
+                os.makedirs(os.path.dirname(marker), exist_ok=True)
+                open(marker, "wb").close()
+            self._batch = self._session.enter_context(
+                git.CatFileBatch(cwd=self.cache.repo, env=self._env, max_size=MAX_FILE_BYTES)
+            )
+            found = self._batch.read(commit)
+            if found is None or found[0] != "commit":
+                for object_id, peeled in self._listing.values():
+                    if peeled == commit:
+                        self.cache.facts.put(f"tag/{object_id}", b"")
+                raise NotACommitError(commit)
+        return _blob(self._batch.read(f"{commit}:{path}"))
+
+    def _tag_commit(self, name: str) -> str:
+        fact = self._tag_fact(self._listing[name][0])
+        return fact[0] if fact else ""
+
+    def _end_session(self) -> None:
+        self._batch = None
+        self._session.close()
+
+    def close(self) -> None:
+        self._end_session()
+        self.cache.close()

@@ -16,7 +16,8 @@ VERSION = ["git", "--version"]
 REV_PARSE = ["git", "rev-parse", "--is-bare-repository", "--show-prefix"]
 FOR_EACH_REF = [
     "git", "for-each-ref",
-    "--format=%(refname)%00%(objecttype)%00%(*objecttype)%00%(*objectname)%00%(taggerdate:unix)",
+    "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"
+    "%00%(taggerdate:unix)",
     "refs/tags/",
 ]
 CAT_FILE = ["git", "cat-file", "--batch"]
@@ -24,7 +25,7 @@ CAT_FILE = ["git", "cat-file", "--batch"]
 
 def tag_line(name: str, object_type: str = "tag", target_type: str = "commit",
              target: str = SHA_A, date: str = "1700000000") -> bytes:
-    return f"refs/tags/{name}\0{object_type}\0{target_type}\0{target}\0{date}\n".encode()
+    return f"refs/tags/{name}\0{object_type}\0{'e' * 40}\0{target_type}\0{target}\0{date}\n".encode()
 
 
 def blob(spec_content: bytes) -> bytes:

@@ -1,0 +1,152 @@
+"""The per-user cache of remote registries: one folder per URL, a lock, and checked facts.
+
+A URL's folder holds a bare partial repository (``repo.git``: the few commits,
+trees and blobs answers needed) and ``facts/``: immutable facts learned from
+it (what a tag object peels to and when it was made, a file's bytes at a
+commit). Facts are keyed by object names, so they never go stale; each is
+stored with its SHA-256 and ignored if it does not match, so a damaged file
+is re-learned rather than believed. Credentials are never stored here.
+No git in this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from typing import Iterator, Optional
+
+from .errors import GitError
+
+CACHE_DIR_ENV = "ARTIFACTS_SHOW_CACHE_DIR"
+NO_CACHE_ENV = "ARTIFACTS_SHOW_NO_CACHE"
+
+
+def cache_root() -> Optional[str]:
+    """Where caches live; None when caching is disabled (``ARTIFACTS_SHOW_NO_CACHE=1``)."""
+    if os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
+        return None
+    configured = os.environ.get(CACHE_DIR_ENV)
+    if configured:
+        return os.path.abspath(configured)
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~")
+        return os.path.join(base, "artifacts-show", "Cache")
+    if sys.platform == "darwin":
+        return os.path.expanduser("~/Library/Caches/artifacts-show")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(base, "artifacts-show")
+
+
+def memo_store() -> Optional[FactStore]:
+    """Facts that belong to no URL (the version of git); None when caching is disabled."""
+    root = cache_root()
+    return FactStore(os.path.join(root, "memo")) if root is not None else None
+
+
+def folder_name(url: str) -> str:
+    """A readable, collision-free folder name for a URL (already without credentials)."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", url.split("://", 1)[-1]).strip("-.")[:48]
+    return f"{slug}-{hashlib.sha256(url.encode()).hexdigest()[:16]}"
+
+
+class FactStore:
+    """Small files, each written whole (temp file + rename) and checked by its SHA-256."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def _file(self, key: str) -> str:
+        return os.path.join(self.path, hashlib.sha256(key.encode()).hexdigest())
+
+    def get(self, key: str) -> Optional[bytes]:
+        try:
+            with open(self._file(key), "rb") as stored:
+                digest, _, value = stored.read().partition(b"\n")
+        except OSError:
+            return None
+        if digest.decode("ascii", "replace") != hashlib.sha256(value).hexdigest():
+            return None
+        return value
+
+    def put(self, key: str, value: bytes) -> None:
+        try:
+            os.makedirs(self.path, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path, prefix=".tmp-")
+            with os.fdopen(handle, "wb") as stored:
+                stored.write(hashlib.sha256(value).hexdigest().encode() + b"\n" + value)
+            os.replace(temporary, self._file(key))
+        except OSError:
+            pass  # a fact not stored is learned again next time
+
+
+class CacheFolder:
+    """The folder of one URL. Falls back to a temporary folder when the cache is unusable."""
+
+    def __init__(self, path: str, temporary: bool) -> None:
+        self.path = path
+        self.temporary = temporary
+        self.repo = os.path.join(path, "repo.git")
+        self.facts = FactStore(os.path.join(path, "facts"))
+
+    @classmethod
+    def open(cls, url: str) -> CacheFolder:
+        root = cache_root()
+        if root is not None:
+            path = os.path.join(root, folder_name(url))
+            try:
+                os.makedirs(path, exist_ok=True)
+                probe = tempfile.NamedTemporaryFile(dir=path, prefix=".probe-")
+                probe.close()
+                return cls(path, temporary=False)
+            except OSError:
+                pass  # read-only, full or not a folder: work in a temporary folder instead
+        return cls(tempfile.mkdtemp(prefix="artifacts-show-"), temporary=True)
+
+    @contextlib.contextmanager
+    def locked(self, timeout: float) -> Iterator[None]:
+        """Hold the URL's lock, so concurrent lookups do not fetch into one repository at once."""
+        if self.temporary:
+            yield
+            return
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): concurrent lookups may fetch twice
+            yield
+            return
+        with open(os.path.join(self.path, "lock"), "a+b") as lock_file:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise GitError(
+                            f"timed out after {timeout:g} s waiting for the cache lock in {self.path}"
+                        ) from None
+                    time.sleep(0.02)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+
+    def remove_stale_locks(self) -> None:
+        """Lock files a killed git left behind; only called while holding the URL's lock."""
+        for folder, _, files in os.walk(self.repo):
+            for name in files:
+                if name.endswith(".lock") or name.startswith("tmp_pack_"):
+                    with contextlib.suppress(OSError):
+                        os.remove(os.path.join(folder, name))
+
+    def reset_repo(self) -> None:
+        shutil.rmtree(self.repo, ignore_errors=True)
+
+    def close(self) -> None:
+        if self.temporary:
+            shutil.rmtree(self.path, ignore_errors=True)
