@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import signal
 import sys
 from typing import List, Optional
 
@@ -41,7 +43,10 @@ def _parser() -> argparse.ArgumentParser:
         help="a pinned version (v1.2.3 or 1.2.3); alone, print the program's version",
     )
     choice.add_argument("--stage", metavar="S", help="the version in this stage")
-    parser.add_argument("--repo", metavar="R", help="local path or URL (default: the current repository)")
+    parser.add_argument(
+        "--repo", metavar="R", default=os.environ.get("ARTIFACTS_SHOW_REPO") or None,
+        help="local path, bundle or URL (default: $ARTIFACTS_SHOW_REPO, else the current repository)",
+    )
     parser.add_argument("--field", choices=("path", "rev"), help="print this value alone")
     parser.add_argument(
         "--verbose", "-v", action="store_true", help="log the git commands that ran, and how long"
@@ -49,7 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    # SIGTERM unwinds like Ctrl-C does, so that running git processes are killed too.
+    signal.signal(signal.SIGTERM, _terminate)
     parser = _parser()
     args = parser.parse_args(argv)
     if args.version is _SHOW_PROGRAM_VERSION:
@@ -65,6 +76,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         result = artifacts_show.artifacts_show(
             args.name, version=args.version, stage=args.stage, repo=args.repo
         )
+    except KeyboardInterrupt:
+        print("artifacts-show: interrupted", file=sys.stderr)
+        return 130
     except ArtifactsShowError as exc:
         print(f"artifacts-show: error: {exc}", file=sys.stderr)
         if isinstance(exc, ArtifactNotFoundError):

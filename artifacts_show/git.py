@@ -128,6 +128,10 @@ def _run_unchecked(
         _kill_group(process)
         process.communicate()
         raise GitTimeoutError(f"{_describe(args)} timed out after {timeout:g} s ({TIMEOUT_ENV})") from None
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM): leave no git behind
+        _kill_group(process)
+        process.wait()
+        raise
     finally:
         logger.debug("%s (%.3f s)", _describe(args), time.monotonic() - started)
     if process.returncode != 0:
@@ -275,6 +279,8 @@ class CatFileBatch:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        if exc_info[0] is not None and not issubclass(exc_info[0], Exception):  # type: ignore[arg-type]
+            _kill_group(self._process)  # interrupted: do not wait for git
         self.close()
         assert self._process.stdout is not None and self._process.stderr is not None
         self._process.stdout.close()

@@ -14,7 +14,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Protocol, Tuple, Un
 
 from . import git
 from .cache import CacheFolder
-from .errors import GitError, GitTimeoutError
+from .errors import ArtifactsShowError, GitError, GitTimeoutError
 from .urls import LocalPath, RemoteUrl, classify
 
 FileReader = Callable[[str], Optional[bytes]]
@@ -139,7 +139,38 @@ def _list_tags(cwd: str, env: Optional[Dict[str, str]] = None) -> List[TagRecord
     return tags
 
 
-def _blob(found: Optional[Tuple[str, bytes]]) -> Optional[bytes]:
+def tree_entry(tree: bytes, name: str, id_bytes: int) -> Optional[Tuple[bytes, str]]:
+    """(mode, object id) of ``name`` in a raw tree object, None if absent."""
+    wanted = name.encode("utf-8", "surrogateescape")
+    position = 0
+    while position < len(tree):
+        space = tree.index(b" ", position)
+        nul = tree.index(b"\0", space)
+        if tree[space + 1:nul] == wanted:
+            return tree[position:space], tree[nul + 1:nul + 1 + id_bytes].hex()
+        position = nul + 1 + id_bytes
+    return None
+
+
+def read_file(batch: git.CatFileBatch, commit: str, path: str) -> Optional[bytes]:
+    """The bytes of the regular file ``path`` at ``commit``; None if there is none.
+
+    The tree entry is looked at first, so that a submodule or a symbolic link
+    is reported as such instead of being followed or fetched.
+    """
+    parent, _, name = path.rpartition("/")
+    tree = batch.read(f"{commit}:{parent}")
+    if tree is None or tree[0] != "tree":
+        return None
+    entry = tree_entry(tree[1], name, len(commit) // 2)
+    if entry is None or entry[0] == b"40000":
+        return None
+    mode, object_id = entry
+    if mode == b"160000":
+        raise ArtifactsShowError(f"{path} at commit {commit} is a submodule, not a file")
+    if mode == b"120000":
+        raise ArtifactsShowError(f"{path} at commit {commit} is a symbolic link; only files are read")
+    found = batch.read(object_id)
     return found[1] if found is not None and found[0] == "blob" else None
 
 
@@ -164,7 +195,7 @@ class LocalRepository:
     @contextlib.contextmanager
     def files_at(self, commit: str) -> Iterator[FileReader]:
         with git.CatFileBatch(cwd=self.path, max_size=MAX_FILE_BYTES) as batch:
-            yield lambda path: _blob(batch.read(f"{commit}:{path}"))
+            yield lambda path: read_file(batch, commit, path)
 
     def close(self) -> None:
         pass
@@ -343,7 +374,7 @@ class RemoteRepository:
                     if peeled == commit:
                         self.cache.facts.put(f"tag/{object_id}", b"")
                 raise NotACommitError(commit)
-        return _blob(self._batch.read(f"{commit}:{path}"))
+        return read_file(self._batch, commit, path)
 
     def _tag_commit(self, name: str) -> str:
         fact = self._tag_fact(self._listing[name][0])

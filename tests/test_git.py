@@ -28,8 +28,19 @@ def tag_line(name: str, object_type: str = "tag", target_type: str = "commit",
     return f"refs/tags/{name}\0{object_type}\0{'e' * 40}\0{target_type}\0{target}\0{date}\n".encode()
 
 
-def blob(spec_content: bytes) -> bytes:
-    return b"%s blob %d\n%s\n" % (b"b" * 40, len(spec_content), spec_content)
+def obj(kind: bytes, content: bytes) -> bytes:
+    """How ``git cat-file --batch`` answers for an object."""
+    return b"%s %s %d\n%s\n" % (b"b" * 40, kind, len(content), content)
+
+
+def tree(*names: str) -> bytes:
+    """A raw tree object whose files all have the object id bbbb..."""
+    return b"".join(b"100644 %s\0%s" % (name.encode(), bytes.fromhex("b" * 40)) for name in names)
+
+
+def file_at(content: bytes, *names: str) -> bytes:
+    """cat-file's answers for a file read: its folder's tree, then its blob."""
+    return obj(b"tree", tree(*names)) + obj(b"blob", content)
 
 
 def test_a_lookup_runs_exactly_these_git_commands(fp, tmp_path):
@@ -40,7 +51,7 @@ def test_a_lookup_runs_exactly_these_git_commands(fp, tmp_path):
         tag_line("other", target=SHA_T),
     ]))
     dvc_yaml = b"artifacts:\n  m:\n    path: models/m.pkl\n"
-    fp.register(CAT_FILE, stdout=blob(dvc_yaml))
+    fp.register(CAT_FILE, stdout=file_at(dvc_yaml, "dvc.yaml"))
     result = artifacts_show("m", repo=str(tmp_path))
     assert result == {"path": os.path.join("models", "m.pkl"), "rev": SHA_A}
     assert [list(call) for call in fp.calls] == [VERSION, REV_PARSE, FOR_EACH_REF, CAT_FILE]
@@ -55,11 +66,11 @@ def test_cat_file_is_asked_for_the_commit_and_path(fp, tmp_path, monkeypatch):
     monkeypatch.setattr(git.CatFileBatch, "read",
                         lambda batch, spec: requests.append(spec) or real_read(batch, spec))
     dvc_yaml = b"vars: [p.yaml]\nartifacts:\n  m:\n    path: ${x}\n"
-    fp.register(CAT_FILE, stdout=blob(dvc_yaml) + f"{SHA_A}:nlp/params.yaml missing\n".encode()
-                + blob(b"x: m.bin\n"))
+    fp.register(CAT_FILE, stdout=file_at(dvc_yaml, "dvc.yaml", "p.yaml")
+                + obj(b"tree", tree("dvc.yaml", "p.yaml")) + file_at(b"x: m.bin\n", "dvc.yaml", "p.yaml"))
     result = artifacts_show("nlp:m", stage="prod", repo=str(tmp_path))
     assert result["path"] == os.path.join("nlp", "m.bin")
-    assert requests == [f"{SHA_A}:nlp/dvc.yaml", f"{SHA_A}:nlp/params.yaml", f"{SHA_A}:nlp/p.yaml"]
+    assert requests == [f"{SHA_A}:nlp", "b" * 40, f"{SHA_A}:nlp", f"{SHA_A}:nlp", "b" * 40]
 
 
 def test_tags_of_tags_are_peeled_in_one_process(fp, tmp_path):

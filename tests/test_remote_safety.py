@@ -1,0 +1,260 @@
+"""Credentials, concurrency and faults of remote lookups, against servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from artifacts_show import GitError, artifacts_show
+from fixtures.builder import build, git
+from fixtures.registries import CASES, EXAMPLE_REGISTRY
+from tests.servers import SilentServer, SmartHttpServer
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOKEN = "tok-9f2c1e7d5b"
+PROD = ("churn-model", "churn-1")  # the example registry: churn-model in prod is commit churn-1
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    folder = str(tmp_path_factory.mktemp("served"))
+    built = build(EXAMPLE_REGISTRY, os.path.join(folder, "example.git"), bare=True)
+    git("config", "uploadpack.allowFilter", "true", cwd=built.path)
+    return folder, built
+
+
+@pytest.fixture(scope="module")
+def private(base):
+    server = SmartHttpServer(base[0], credentials=("alice", TOKEN), delay=0.05)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def public(base):
+    server = SmartHttpServer(base[0])
+    yield server
+    server.stop()
+
+
+def cli(*args: str, env: dict | None = None, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "artifacts_show", *args], env=dict(os.environ, PYTHONPATH=ROOT, **(env or {})),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs,
+    )
+
+
+def files_containing(folder: str, needle: bytes) -> list:
+    found = []
+    for parent, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(parent, name)
+            with open(path, "rb") as handle:
+                if needle in handle.read():
+                    found.append(path)
+    return found
+
+
+def command_lines() -> list:
+    lines = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                    lines.append(handle.read())
+            except OSError:
+                pass
+    return lines
+
+
+def git_processes_in(folder: str) -> list:
+    """Processes whose working directory is inside ``folder`` (git left behind)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/cwd").startswith(folder):
+                    found.append(entry)
+            except OSError:
+                pass
+    return found
+
+
+def test_token_in_url_works_and_never_shows(base, private, tmp_path):
+    url = private.url("example.git", f"alice:{TOKEN}")
+    cache = str(tmp_path / "cache")
+    # The URL comes through the environment, so that no command line holds the token at all.
+    process = cli(PROD[0], "--stage", "prod", "--verbose",
+                  env={"ARTIFACTS_SHOW_CACHE_DIR": cache, "ARTIFACTS_SHOW_REPO": url})
+    seen, git_seen = [], 0
+    while process.poll() is None:
+        for line in command_lines():
+            if TOKEN.encode() in line:
+                seen.append(line)
+            git_seen += line.startswith(b"git")
+    stdout, stderr = process.communicate()
+    assert process.returncode == 0, stderr
+    assert json.loads(stdout)["rev"] == base[1].commits[PROD[1]]
+    assert git_seen, "the scan saw no git process: it proves nothing"
+    assert seen == []
+    assert TOKEN not in stderr and "alice:***" not in stderr
+    assert "http://127.0.0.1" in stderr  # the debug log shows the URL, without credentials
+    assert files_containing(cache, TOKEN.encode()) == []
+
+
+def test_wrong_token_fails_at_once_with_a_clean_message(private, tmp_path, monkeypatch):
+    monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "30")
+    started = time.monotonic()
+    with pytest.raises(GitError) as info:
+        artifacts_show("churn-model", repo=private.url("example.git", "alice:wrong-secret"))
+    assert time.monotonic() - started < 10
+    assert "wrong-secret" not in str(info.value) and "wrong-secret" not in repr(info.value)
+    assert "Authentication failed" in str(info.value) or "401" in str(info.value)
+
+
+def test_stored_credentials_cannot_win_over_the_url(base, private, tmp_path, monkeypatch):
+    store = tmp_path / "credentials"
+    store.write_text(f"http://alice:stale@127.0.0.1:{private.port}\n")
+    config = tmp_path / "gitconfig"
+    config.write_text(f"[credential]\n\thelper = store --file={store}\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    result = artifacts_show(*PROD[:1], stage="prod", repo=private.url("example.git", f"alice:{TOKEN}"))
+    assert result["rev"] == base[1].commits[PROD[1]]
+    assert TOKEN not in store.read_text()
+
+
+def test_the_users_own_credential_helper_works(base, private, tmp_path, monkeypatch):
+    store = tmp_path / "credentials"
+    store.write_text(f"http://alice:{TOKEN}@127.0.0.1:{private.port}\n")
+    config = tmp_path / "gitconfig"
+    config.write_text(f"[credential]\n\thelper = store --file={store}\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    result = artifacts_show(PROD[0], stage="prod", repo=private.url("example.git"))
+    assert result["rev"] == base[1].commits[PROD[1]]
+
+
+def test_no_credentials_and_no_helper_fails_without_prompting(private):
+    with pytest.raises(GitError, match="could not read Username|Authentication failed|terminal prompts"):
+        artifacts_show(PROD[0], repo=private.url("example.git"), stage="prod")
+
+
+def test_eight_processes_one_cache(base, public, tmp_path):
+    env = {"ARTIFACTS_SHOW_CACHE_DIR": str(tmp_path / "cache")}
+    processes = [cli(PROD[0], "--stage", "prod", "--repo", public.url("example.git"), "--field", "rev",
+                     env=env) for _ in range(8)]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert [out.strip() for out, _ in outputs] == [base[1].commits[PROD[1]]] * 8, outputs
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_killed_mid_fetch_leaves_no_git_and_a_working_cache(base, tmp_path, signum):
+    slow = SmartHttpServer(base[0], delay=0.5)
+    try:
+        cache = str(tmp_path / "cache")
+        process = cli(PROD[0], "--stage", "prod", "--repo", slow.url("example.git"),
+                      env={"ARTIFACTS_SHOW_CACHE_DIR": cache})
+        deadline = time.monotonic() + 30
+        while not any(request.method == "GET" for request in slow.stats.requests[1:]):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)  # the listing is done: a fetch is under way
+        process.send_signal(signum)
+        process.communicate(timeout=30)
+        assert process.returncode != 0
+        time.sleep(0.3)
+        assert git_processes_in(cache) == []
+        slow.delay = 0
+        result = artifacts_show(PROD[0], stage="prod", repo=slow.url("example.git"))
+    finally:
+        slow.stop()
+    assert result["rev"] == base[1].commits[PROD[1]]
+
+
+def corrupt(cache: str) -> None:
+    for parent, _, names in os.walk(cache):
+        for name in names:
+            path = os.path.join(parent, name)
+            if name.endswith((".pack", ".idx")) or name == "HEAD":
+                with open(path, "r+b") as handle:
+                    handle.write(b"garbage" * 4)
+            elif "facts" in parent:
+                with open(path, "r+b") as handle:
+                    handle.seek(70)
+                    handle.write(b"not what was stored")
+
+
+def test_corrupt_cache_is_rebuilt(base, public, tmp_path, monkeypatch):
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    expected = artifacts_show("nlp:bert", repo=public.url("example.git"))
+    corrupt(str(tmp_path / "cache"))
+    assert artifacts_show("nlp:bert", repo=public.url("example.git")) == expected
+    assert artifacts_show(PROD[0], stage="prod", repo=public.url("example.git"))["rev"] == \
+        base[1].commits[PROD[1]]
+
+
+def test_unusable_cache_folder_falls_back_to_a_temporary_one(base, public, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    os.mkdir(tmp_path / "tmp")
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    result = artifacts_show(PROD[0], stage="prod", repo=public.url("example.git"))
+    assert result["rev"] == base[1].commits[PROD[1]]
+    assert os.listdir(tmp_path / "tmp") == []  # the temporary folder is gone
+
+
+def test_caching_can_be_disabled(base, public, tmp_path, monkeypatch):
+    monkeypatch.setenv("ARTIFACTS_SHOW_NO_CACHE", "1")
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    result = artifacts_show(PROD[0], stage="prod", repo=public.url("example.git"))
+    assert result["rev"] == base[1].commits[PROD[1]]
+    assert not os.path.exists(tmp_path / "cache")
+
+
+def test_a_server_that_never_answers_times_out_and_leaves_no_git(monkeypatch):
+    silent = SilentServer()
+    monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "1")
+    started = time.monotonic()
+    try:
+        with pytest.raises(GitError, match=r"timed out after 1 s"):
+            artifacts_show("m", repo=f"http://127.0.0.1:{silent.port}/r.git")
+    finally:
+        silent.stop()
+    assert time.monotonic() - started < 10
+    time.sleep(0.2)
+    assert not [line for line in command_lines() if str(silent.port).encode() in line]
+
+
+def test_answers_are_never_stale(tmp_path, monkeypatch):
+    folder = str(tmp_path / "served")
+    case = CASES[0]  # m@v1.0.0 -> A, m@v2.0.0 -> B, m#prod#1 -> A
+    built = build(case.registry, os.path.join(folder, "r.git"), bare=True)
+    server = SmartHttpServer(folder)
+    url = server.url("r.git")
+    env = dict(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    try:
+        assert artifacts_show("m", repo=url)["rev"] == built.commits["B"]
+        subprocess.run(["git", "tag", "-a", "-m", "v3", "m@v3.0.0", built.commits["A"]],
+                       cwd=built.path, check=True, env=dict(os.environ, **env))
+        assert artifacts_show("m", repo=url)["rev"] == built.commits["A"]  # a tag added
+        git("tag", "-d", "m@v3.0.0", cwd=built.path)
+        assert artifacts_show("m", repo=url)["rev"] == built.commits["B"]  # a tag deleted
+        assert artifacts_show("m", stage="prod", repo=url)["rev"] == built.commits["A"]
+        git("tag", "-d", "m#prod#1", cwd=built.path)
+        subprocess.run(["git", "tag", "-a", "-m", "moved", "m#prod#1", built.commits["B"]],
+                       cwd=built.path, check=True, env=dict(os.environ, **env))
+        assert artifacts_show("m", stage="prod", repo=url)["rev"] == built.commits["B"]  # a tag moved
+    finally:
+        server.stop()
+    shutil.rmtree(tmp_path / "cache")
