@@ -5,10 +5,9 @@ without DVC and without cloning. Importing this package stays light: the
 lookup machinery (and ``yaml``, ``packaging``) loads on first use.
 """
 
-from typing import TYPE_CHECKING, Any
-
 from .errors import ArtifactNotFoundError, ArtifactsShowError, GitError, InvalidArgumentError
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs more than this package
 if TYPE_CHECKING:
     from .api import artifacts_show
 
@@ -23,7 +22,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name == "artifacts_show":
         from .api import artifacts_show
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import posixpath
 from collections.abc import Sequence
@@ -12,9 +11,7 @@ from . import dvcyaml, registry
 from .errors import ArtifactNotFoundError, ArtifactsShowError, InvalidArgumentError
 from .names import ArtifactName, parse_full_name, shown, validate_stage
 from .repos import NotACommitError, Repository, TagRecord, open_repository
-from .tags import Version, parse_tag, parse_version
-
-logger = logging.getLogger("artifacts_show")
+from .tags import Action, RegistryTag, Version, parse_tag, parse_version
 
 
 def artifacts_show(
@@ -63,27 +60,36 @@ def artifacts_show(
     """
     artifact, pinned = _validate(name, version, stage)
     with open_repository(repo) as repository:
-        records = [record for record in repository.annotated_tags() if parse_tag(record.name)]
-        mine = [record for record in records if _belongs(record, artifact)]
+        records = repository.annotated_tags()
+        parsed = _parse(records)
+        mine = [record for record in records if parsed.get(record.name, _NONE).artifact == artifact]
         if not mine:
-            others = ", ".join(registry.known_artifacts(_events(records))) or "none"
+            others = ", ".join(sorted({tag.artifact.full for tag in parsed.values()})) or "none"
             raise ArtifactNotFoundError(
                 f"no registry tags for artifact '{artifact}'; artifacts with tags: {others}"
             )
         while True:
             try:
-                answer = _decide(artifact, _events(mine), pinned, stage)
+                answer = _decide(artifact, _events(mine, parsed), pinned, stage)
             except registry.OrderUnknown:
                 mine = repository.with_dates(mine)
-                answer = _decide(artifact, _events(mine), pinned, stage)
+                answer = _decide(artifact, _events(mine, parsed), pinned, stage)
             try:
                 path = _read_path(repository, artifact, answer.commit)
             except NotACommitError as wrong:  # a tag of a tree or blob, seen only now
                 mine = [record for record in mine if record.commit != wrong.object_id]
                 continue
-            for warning in answer.warnings:
-                logger.warning("%s", warning)
+            _warn(answer.warnings)
             return {"path": _reported(path, repository.subproject), "rev": answer.commit}
+
+
+def _warn(warnings: Sequence[str]) -> None:
+    """Log what a pinned lookup should know (deregistered, deprecated) on our logger."""
+    if warnings:
+        import logging
+
+        for warning in warnings:
+            logging.getLogger("artifacts_show").warning("%s", warning)
 
 
 def _validate(
@@ -106,18 +112,21 @@ def _validate(
     return artifact, pinned
 
 
-def _belongs(record: TagRecord, artifact: ArtifactName) -> bool:
-    parsed = parse_tag(record.name)
-    return parsed is not None and parsed.artifact == artifact
+_NONE = RegistryTag("", ArtifactName("", ""), Action.CREATE)  # stands for "not a registry tag"
 
 
-def _events(records: Sequence[TagRecord]) -> List[registry.Event]:
-    events = []
+def _parse(records: Sequence[TagRecord]) -> Dict[str, RegistryTag]:
+    """Each registry tag's name, parsed once."""
+    parsed = {}
     for record in records:
-        parsed = parse_tag(record.name)
-        if parsed is not None:
-            events.append(registry.Event(parsed, record.commit, record.date))
-    return events
+        tag = parse_tag(record.name)
+        if tag is not None:
+            parsed[record.name] = tag
+    return parsed
+
+
+def _events(records: Sequence[TagRecord], parsed: Dict[str, RegistryTag]) -> List[registry.Event]:
+    return [registry.Event(parsed[record.name], record.commit, record.date) for record in records]
 
 
 def _decide(
@@ -134,6 +143,20 @@ def _decide(
 
 
 def _read_path(repository: Repository, artifact: ArtifactName, commit: str) -> str:
+    """The declared path (relative to the git root) of ``artifact`` at ``commit``.
+
+    It depends on immutable objects only, so a remote repository may remember it.
+    """
+    key = f"{commit}:{artifact.full}"
+    remembered = repository.remembered(key)
+    if remembered is not None:
+        return remembered
+    path = _declared_path(repository, artifact, commit)
+    repository.remember(key, path)
+    return path
+
+
+def _declared_path(repository: Repository, artifact: ArtifactName, commit: str) -> str:
     with repository.files_at(commit) as read_file:
         content = read_file(artifact.dvcyaml_path)
         if content is None:

@@ -4,21 +4,20 @@ A URL's folder holds a bare partial repository (``repo.git``: the few commits,
 trees and blobs answers needed) and ``facts/``: immutable facts learned from
 it (what a tag object peels to and when it was made, a file's bytes at a
 commit). Facts are keyed by object names, so they never go stale; each is
-stored with its SHA-256 and ignored if it does not match, so a damaged file
-is re-learned rather than believed. Credentials are never stored here.
+stored with its length and CRC-32 and ignored if they do not match, so a
+damaged file is re-learned rather than believed. Credentials are never stored here.
 No git in this module.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
-import shutil
 import sys
-import tempfile
+import threading
 import time
+import zlib
 from typing import Iterator, Optional
 
 from .errors import GitError
@@ -52,17 +51,32 @@ def memo_store() -> Optional[FactStore]:
 def folder_name(url: str) -> str:
     """A readable, collision-free folder name for a URL (already without credentials)."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", url.split("://", 1)[-1]).strip("-.")[:48]
-    return f"{slug}-{hashlib.sha256(url.encode()).hexdigest()[:16]}"
+    return f"{slug}-{_checksum(url.encode())}"
+
+
+def _checksum(data: bytes) -> str:
+    """Length and CRC-32: enough to notice a damaged or truncated file (hashlib costs 6 ms to load)."""
+    return f"{len(data):x}-{zlib.crc32(data):08x}"
+
+
+_SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9.-]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return "".join(f"_{byte:02x}" for byte in match.group().encode("utf-8", "surrogateescape"))
 
 
 class FactStore:
-    """Small files, each written whole (temp file + rename) and checked by its SHA-256."""
+    """Small files, each written whole (temp file + rename) and checked when read."""
 
     def __init__(self, path: str) -> None:
         self.path = path
 
     def _file(self, key: str) -> str:
-        return os.path.join(self.path, hashlib.sha256(key.encode()).hexdigest())
+        name = _SAFE_NAME_RE.sub(_escape, key)
+        if len(name) > 200:  # file names have a limit; keep them unique all the same
+            name = f"{name[:150]}-{_checksum(key.encode())}"
+        return os.path.join(self.path, name)
 
     def get(self, key: str) -> Optional[bytes]:
         try:
@@ -70,19 +84,21 @@ class FactStore:
                 digest, _, value = stored.read().partition(b"\n")
         except OSError:
             return None
-        if digest.decode("ascii", "replace") != hashlib.sha256(value).hexdigest():
+        if digest.decode("ascii", "replace") != _checksum(value):
             return None
         return value
 
     def put(self, key: str, value: bytes) -> None:
+        final = self._file(key)
+        temporary = f"{final}.{os.getpid()}.{threading.get_ident()}.tmp"
         try:
             os.makedirs(self.path, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path, prefix=".tmp-")
-            with os.fdopen(handle, "wb") as stored:
-                stored.write(hashlib.sha256(value).hexdigest().encode() + b"\n" + value)
-            os.replace(temporary, self._file(key))
+            with open(temporary, "wb") as stored:
+                stored.write(_checksum(value).encode() + b"\n" + value)
+            os.replace(temporary, final)
         except OSError:
-            pass  # a fact not stored is learned again next time
+            with contextlib.suppress(OSError):
+                os.remove(temporary)  # a fact not stored is learned again next time
 
 
 class CacheFolder:
@@ -99,13 +115,16 @@ class CacheFolder:
         root = cache_root()
         if root is not None:
             path = os.path.join(root, folder_name(url))
+            probe = os.path.join(path, f".probe-{os.getpid()}")
             try:
                 os.makedirs(path, exist_ok=True)
-                probe = tempfile.NamedTemporaryFile(dir=path, prefix=".probe-")
-                probe.close()
+                os.close(os.open(probe, os.O_CREAT | os.O_WRONLY, 0o600))
+                os.remove(probe)
                 return cls(path, temporary=False)
             except OSError:
                 pass  # read-only, full or not a folder: work in a temporary folder instead
+        import tempfile
+
         return cls(tempfile.mkdtemp(prefix="artifacts-show-"), temporary=True)
 
     @contextlib.contextmanager
@@ -145,8 +164,12 @@ class CacheFolder:
                         os.remove(os.path.join(folder, name))
 
     def reset_repo(self) -> None:
+        import shutil
+
         shutil.rmtree(self.repo, ignore_errors=True)
 
     def close(self) -> None:
         if self.temporary:
+            import shutil
+
             shutil.rmtree(self.path, ignore_errors=True)

@@ -7,7 +7,6 @@ read and checked; ``type``, ``desc``, ``labels`` and ``meta`` are not needed.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from collections.abc import Mapping
@@ -184,6 +183,8 @@ def _load_context(
 
 def _params_file(path: str, content: bytes, where: _Where) -> Dict[str, Any]:
     if path.endswith(".json"):
+        import json
+
         try:
             values = json.loads(content)
         except ValueError as exc:

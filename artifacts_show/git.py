@@ -10,12 +10,11 @@ nothing of registries.
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import re
-import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -28,7 +27,17 @@ from .urls import redact
 if TYPE_CHECKING:
     from packaging.version import Version as PackagingVersion
 
-logger = logging.getLogger("artifacts_show")
+
+
+def _debug(message: str, *args: object) -> None:
+    """Log at debug level if logging is in use at all.
+
+    When nothing imported ``logging``, no handler exists and the message would be
+    dropped anyway; not importing it keeps every lookup a few milliseconds shorter.
+    """
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        logging.getLogger("artifacts_show").debug(message, *args)
 
 MINIMUM_GIT_VERSION = "2.31"
 TIMEOUT_ENV = "ARTIFACTS_SHOW_TIMEOUT"
@@ -133,7 +142,7 @@ def _run_unchecked(
         process.wait()
         raise
     finally:
-        logger.debug("%s (%.3f s)", _describe(args), time.monotonic() - started)
+        _debug("%s (%.3f s)", _describe(args), time.monotonic() - started)
     if process.returncode != 0:
         raise _failure(args, process.returncode, stderr)
     return stdout
@@ -149,33 +158,38 @@ def _parse_git_version(output: str) -> PackagingVersion:
 
 
 def _executable_identity() -> Optional[str]:
-    """Which git binary PATH gives, with its size and time: a new git is checked anew."""
-    found = shutil.which("git")
-    if found is None:
-        return None
-    info = os.stat(found)
-    return f"{os.path.realpath(found)}\0{info.st_size}\0{info.st_mtime_ns}"
+    """Which git binary PATH gives, with its size and time: a new git is checked anew.
+
+    (What ``shutil.which`` does, without loading shutil and the compressors it imports.)
+    """
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        candidate = os.path.join(folder or os.curdir, "git")
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            info = os.stat(candidate)
+            return f"{os.path.realpath(candidate)}\0{info.st_size}\0{info.st_mtime_ns}"
+    return None
 
 
 @functools.cache
-def git_version() -> PackagingVersion:
-    """The version of the git on PATH: checked once per process, remembered in the cache.
+def ensure_supported_git() -> str:
+    """Check that the git on PATH is 2.31 or newer, once per process; return its version.
 
-    Remembering it per binary saves a process on every warm lookup.
+    The answer is remembered in the cache per git binary, which saves a process
+    (and loading ``packaging``) on every warm lookup.
     """
-    from packaging.version import Version
-
     identity = _executable_identity()
     memo = cache.memo_store() if identity else None
-    remembered = memo.get(f"git-version\0{identity}") if memo else None
+    remembered = memo.get(f"git-version {identity}") if memo else None
     if remembered is not None:
-        return Version(remembered.decode())
+        return remembered.decode()
+    from packaging.version import Version
+
     found = _parse_git_version(_run_unchecked(["--version"]).decode("utf-8", "replace"))
     if found < Version(MINIMUM_GIT_VERSION):
         raise GitError(f"artifacts-show needs git {MINIMUM_GIT_VERSION} or newer; found git {found}")
     if memo:
-        memo.put(f"git-version\0{identity}", str(found).encode())
-    return found
+        memo.put(f"git-version {identity}", str(found).encode())
+    return str(found)
 
 
 def run(
@@ -185,7 +199,7 @@ def run(
     stdin: Optional[bytes] = None,
 ) -> bytes:
     """Run ``git *args`` and return its stdout; raise GitError on any failure."""
-    git_version()
+    ensure_supported_git()
     return _run_unchecked(args, cwd=cwd, env=env, stdin=stdin)
 
 
@@ -200,7 +214,7 @@ class CatFileBatch:
         self, cwd: Optional[str] = None, env: Optional[Mapping[str, str]] = None,
         max_size: int = 1 << 62,
     ) -> None:
-        git_version()
+        ensure_supported_git()
         self._args = ["cat-file", "--batch"]
         self._max_size = max_size
         self._started = time.monotonic()
@@ -273,7 +287,7 @@ class CatFileBatch:
         except subprocess.TimeoutExpired:
             _kill_group(self._process)
             self._process.wait()
-        logger.debug("%s (%.3f s)", _describe(self._args), time.monotonic() - self._started)
+        _debug("%s (%.3f s)", _describe(self._args), time.monotonic() - self._started)
 
     def __enter__(self) -> CatFileBatch:
         return self

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import InvalidArgumentError
 
@@ -20,8 +20,7 @@ DIRNAME_RE = re.compile(DIRNAME_PATTERN)
 PROJECT_FILE = "dvc.yaml"
 
 
-@dataclass(frozen=True)
-class ArtifactName:
+class ArtifactName(NamedTuple):
     """An artifact's identity: the folder of its ``dvc.yaml`` and its name."""
 
     dirname: str

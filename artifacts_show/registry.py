@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from .errors import ArtifactNotFoundError
 from .names import ArtifactName
@@ -26,17 +25,15 @@ class OrderUnknown(Exception):
     """The answer depends on the order of tags whose tagger dates are not loaded."""
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     tag: RegistryTag
     commit: str
     date: Optional[int] = None
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     commit: str
-    warnings: Tuple[str, ...] = field(default=())
+    warnings: Tuple[str, ...] = ()
 
 
 def compare_events(a: Event, b: Event) -> int:
@@ -176,6 +173,3 @@ def resolve_latest(artifact: ArtifactName, events: Sequence[Event]) -> Answer:
     assert chosen is not None
     return Answer(chosen.commit)
 
-
-def known_artifacts(events: Iterable[Event]) -> List[str]:
-    return sorted({event.tag.artifact.full for event in events})

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, replace
-from typing import Callable, Dict, Iterator, List, Optional, Protocol, Tuple, Union
+from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Protocol, Tuple, Union
 
 from . import git
 from .cache import CacheFolder
@@ -20,6 +19,10 @@ from .urls import LocalPath, RemoteUrl, classify
 FileReader = Callable[[str], Optional[bytes]]
 MAX_FILE_BYTES = 4 << 20
 """Files read from the registry (dvc.yaml, params) are capped at 4 MiB."""
+
+
+TagFacts = Dict[str, Tuple[str, Optional[int]]]
+"""Tag object id -> (the commit it peels to, or '' if none; its tagger date if known)."""
 
 
 class NotACommitError(Exception):
@@ -33,8 +36,7 @@ class NotACommitError(Exception):
         self.object_id = object_id
 
 
-@dataclass(frozen=True)
-class TagRecord:
+class TagRecord(NamedTuple):
     """One annotated tag: its name, the commit it peels to, its tagger date if known."""
 
     name: str
@@ -55,6 +57,12 @@ class Repository(Protocol):
 
     def files_at(self, commit: str) -> contextlib.AbstractContextManager[FileReader]:
         """A reader of files (paths relative to the git root) at ``commit``; None if absent."""
+
+    def remembered(self, key: str) -> Optional[str]:
+        """An answer derived from immutable objects, if one was kept (remote repositories)."""
+
+    def remember(self, key: str, value: str) -> None:
+        """Keep such an answer, so a warm lookup needs neither git nor YAML."""
 
     def close(self) -> None:
         """Release what the repository holds (a temporary cache folder)."""
@@ -133,7 +141,7 @@ def _list_tags(cwd: str, env: Optional[Dict[str, str]] = None) -> List[TagRecord
             cwd=cwd, env=env, stdin=request.encode("utf-8", "surrogateescape"),
         ).decode().splitlines()
         tags.extend(
-            replace(tag, commit=line.split()[1])
+            tag._replace(commit=line.split()[1])
             for tag, line in zip(nested, peeled) if line.startswith("commit ")
         )
     return tags
@@ -196,6 +204,12 @@ class LocalRepository:
     def files_at(self, commit: str) -> Iterator[FileReader]:
         with git.CatFileBatch(cwd=self.path, max_size=MAX_FILE_BYTES) as batch:
             yield lambda path: read_file(batch, commit, path)
+
+    def remembered(self, key: str) -> Optional[str]:
+        return None  # reading the repository on disk is as fast as remembering
+
+    def remember(self, key: str, value: str) -> None:
+        pass
 
     def close(self) -> None:
         pass
@@ -267,47 +281,53 @@ class RemoteRepository:
     def annotated_tags(self) -> List[TagRecord]:
         output = git.run(["ls-remote", "--tags", "--", self.remote.url], env=self._env)
         self._listing = parse_ls_remote(output)
+        known = self._tag_facts()
         if self.is_bundle:
-            unknown = [name for name, (oid, _) in self._listing.items() if self._tag_fact(oid) is None]
+            unknown = [name for name, (oid, _) in self._listing.items() if oid not in known]
             if unknown:
-                self._learn_tags(unknown)
+                known = self._learn_tags(unknown)
         records = []
         for name, (object_id, peeled) in sorted(self._listing.items()):
-            fact = self._tag_fact(object_id)
-            if self.is_bundle and fact is not None and fact[0]:
-                records.append(TagRecord(name, fact[0], fact[1], object_id))
-            elif peeled is not None and (fact is None or fact[0]):
-                records.append(TagRecord(name, peeled, fact[1] if fact else None, object_id))
+            commit, date = known.get(object_id, (peeled or "", None))
+            if commit and (peeled or self.is_bundle):  # not a lightweight tag, not a tag of a tree
+                records.append(TagRecord(name, commit, date, object_id))
         return records
 
     def with_dates(self, tags: List[TagRecord]) -> List[TagRecord]:
         undated = [tag.name for tag in tags if tag.date is None]
-        if undated:
-            self._learn_tags(undated)
-        return [
-            replace(tag, date=(self._tag_fact(tag.object_id) or ("", None))[1]) if tag.date is None else tag
-            for tag in tags
-        ]
+        known = self._learn_tags(undated) if undated else self._tag_facts()
+        return [tag._replace(date=known.get(tag.object_id, ("", tag.date))[1]) for tag in tags]
 
-    def _tag_fact(self, object_id: str) -> Optional[Tuple[str, Optional[int]]]:
-        """(commit or '' if the tag is not an annotated tag of a commit, tagger date)."""
-        fact = self.cache.facts.get(f"tag/{object_id}")
-        if fact is None:
-            return None
-        commit, _, date = fact.decode().partition(" ")
-        return commit, int(date) if date else None
+    def _tag_facts(self) -> TagFacts:
+        """What each tag object is known to peel to ('' if not a commit), and its tagger date.
 
-    def _learn_tags(self, names: List[str]) -> None:
+        One file for all tags of the URL, so a warm lookup reads it once.
+        """
+        facts: TagFacts = {}
+        for line in (self.cache.facts.get("tags") or b"").decode().splitlines():
+            object_id, commit, date = line.split(" ")
+            facts[object_id] = (commit if commit != "-" else "", int(date) if date != "-" else None)
+        return facts
+
+    def _remember_tags(self, learned: TagFacts) -> TagFacts:
+        facts = {**self._tag_facts(), **learned}
+        self.cache.facts.put("tags", "".join(
+            f"{object_id} {commit or '-'} {'-' if date is None else date}\n"
+            for object_id, (commit, date) in sorted(facts.items())
+        ).encode())
+        return facts
+
+    def _learn_tags(self, names: List[str]) -> TagFacts:
         """Fetch tag objects (and their commits, no trees) and remember what they say."""
         refspecs = "".join(f"+refs/tags/{name}:refs/tags/{name}\n" for name in names)
         with self._locked_repo():
             self._fetch(["--depth=1", "--filter=tree:0"], refspecs)
-            learned = {tag.object_id: tag for tag in _list_tags(self.cache.repo, self._env)}
-        for name in names:
-            object_id = self._listing[name][0]
-            tag = learned.get(object_id)
-            value = f"{tag.commit} {tag.date if tag.date is not None else ''}" if tag else ""
-            self.cache.facts.put(f"tag/{object_id}", value.encode())
+            found = {tag.object_id: tag for tag in _list_tags(self.cache.repo, self._env)}
+            learned = {}
+            for name in names:
+                tag = found.get(self._listing[name][0])
+                learned[self._listing[name][0]] = (tag.commit, tag.date) if tag else ("", None)
+            return self._remember_tags(learned)
 
     def _fetch(self, options: List[str], refspecs: str) -> None:
         git.run(
@@ -370,15 +390,20 @@ class RemoteRepository:
             )
             found = self._batch.read(commit)
             if found is None or found[0] != "commit":
-                for object_id, peeled in self._listing.values():
-                    if peeled == commit:
-                        self.cache.facts.put(f"tag/{object_id}", b"")
+                self._remember_tags({object_id: ("", None) for object_id, peeled
+                                     in self._listing.values() if peeled == commit})
                 raise NotACommitError(commit)
         return read_file(self._batch, commit, path)
 
+    def remembered(self, key: str) -> Optional[str]:
+        fact = self.cache.facts.get(f"answer/{key}")
+        return fact.decode("utf-8", "surrogateescape") if fact is not None else None
+
+    def remember(self, key: str, value: str) -> None:
+        self.cache.facts.put(f"answer/{key}", value.encode("utf-8", "surrogateescape"))
+
     def _tag_commit(self, name: str) -> str:
-        fact = self._tag_fact(self._listing[name][0])
-        return fact[0] if fact else ""
+        return self._tag_facts().get(self._listing[name][0], ("", None))[0]
 
     def _end_session(self) -> None:
         self._batch = None

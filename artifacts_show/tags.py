@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
-from typing import Optional, Tuple, Union
+from typing import NamedTuple, Optional, Tuple, Union
 
 from .names import DIRNAME_PATTERN, NAME_PATTERN, ArtifactName, parse_name_in_tag
 
@@ -36,19 +35,22 @@ _TAG_RE = re.compile(
 PrereleaseKey = Tuple[Tuple[int, Union[int, str]], ...]
 
 
-@dataclass(frozen=True, eq=False)
-class Version:
+class _VersionParts(NamedTuple):
+    major: int
+    minor: int
+    patch: int
+    prerelease: Tuple[str, ...] = ()
+    build: Tuple[str, ...] = ()
+
+
+class Version(_VersionParts):
     """A semantic version; ``==``, ``<`` and ``hash`` follow semver precedence.
 
     Build metadata is kept for display but, as semver says, does not affect
     precedence: ``v1.0.0+a == v1.0.0+b``.
     """
 
-    major: int
-    minor: int
-    patch: int
-    prerelease: Tuple[str, ...] = ()
-    build: Tuple[str, ...] = ()
+    __slots__ = ()
 
     @property
     def _key(self) -> Tuple[int, int, int, int, PrereleaseKey]:
@@ -77,17 +79,26 @@ class Version:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Version) and self._key == other._key
 
-    def __lt__(self, other: Version) -> bool:
-        return self._key < other._key
+    def __ne__(self, other: object) -> bool:
+        return not self == other
 
-    def __le__(self, other: Version) -> bool:
-        return self._key <= other._key
+    def __lt__(self, other: Tuple[object, ...]) -> bool:
+        return self._key < _version(other)._key
 
-    def __gt__(self, other: Version) -> bool:
-        return self._key > other._key
+    def __le__(self, other: Tuple[object, ...]) -> bool:
+        return self._key <= _version(other)._key
 
-    def __ge__(self, other: Version) -> bool:
-        return self._key >= other._key
+    def __gt__(self, other: Tuple[object, ...]) -> bool:
+        return self._key > _version(other)._key
+
+    def __ge__(self, other: Tuple[object, ...]) -> bool:
+        return self._key >= _version(other)._key
+
+
+def _version(other: object) -> Version:
+    if not isinstance(other, Version):
+        raise TypeError(f"cannot compare a Version with {type(other).__name__}")
+    return other
 
 
 def _version_from_match(match: re.Match[str], prefix: str = "") -> Version:
@@ -117,8 +128,7 @@ class Action(enum.Enum):
     CREATE = "create"
 
 
-@dataclass(frozen=True)
-class RegistryTag:
+class RegistryTag(NamedTuple):
     """A tag name that the registry understands, taken apart."""
 
     name: str

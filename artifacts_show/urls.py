@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
-from typing import Optional, Union
-from urllib.parse import unquote, urlsplit, urlunsplit
+from typing import NamedTuple, Optional, Union
 
 from .errors import InvalidArgumentError
 from .names import shown
@@ -18,6 +16,10 @@ from .names import shown
 REMOTE_SCHEMES = ("https", "http", "ssh", "git", "file")
 _SCHEME_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)(?P<sep>::|://)")
 _USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
+_URL_RE = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?:(?P<userinfo>[^/?#@]*)@)?"
+    r"(?P<host>\[[0-9a-fA-F:.]*\]|[^/?#:\[\]]*)(?::(?P<port>[0-9]*))?(?P<rest>[/?#].*)?"
+)
 
 
 def redact(text: str) -> str:
@@ -25,26 +27,28 @@ def redact(text: str) -> str:
     return _USERINFO_RE.sub(r"\g<scheme>***@", text)
 
 
-@dataclass(frozen=True)
-class RemoteUrl:
+class RemoteUrl(NamedTuple):
     """A remote repository: the URL git may see, and the credentials it must not."""
 
     url: str
-    username: Optional[str] = field(default=None, repr=False)
-    password: Optional[str] = field(default=None, repr=False)
+    username: Optional[str] = None
+    password: Optional[str] = None
 
     @property
     def credential_scope(self) -> str:
         """``scheme://host[:port]``: the credentials are offered to that server only."""
-        parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.netloc}"
+        scheme, _, rest = self.url.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}"
+
+    def __repr__(self) -> str:
+        hidden = "" if self.username is None else ", credentials=***"
+        return f"RemoteUrl({self.url!r}{hidden})"
 
     def __str__(self) -> str:
         return self.url
 
 
-@dataclass(frozen=True)
-class LocalPath:
+class LocalPath(NamedTuple):
     path: str
 
 
@@ -86,27 +90,29 @@ def _is_scp_like(repo: str) -> bool:
 
 
 def _url(repo: str, scheme: str) -> RemoteUrl:
-    try:
-        parts = urlsplit(repo)
-        port = parts.port
-    except ValueError as exc:
-        raise InvalidArgumentError(f"invalid repo {shown(redact(repo))}: {exc}") from None
-    host = parts.hostname or ""
+    """Check the host; take ``user:password@`` out of http(s) URLs."""
+    parts = _URL_RE.fullmatch(repo)
+    if parts is None:
+        raise InvalidArgumentError(f"invalid repo {shown(redact(repo))}: not a URL git understands")
+    host = parts.group("host")
     if scheme != "file" and (not host or host.startswith("-")):
         raise InvalidArgumentError(f"invalid repo {shown(redact(repo))}: bad host name")
-    if parts.username is None and parts.password is None:
+    userinfo = parts.group("userinfo")
+    if userinfo is None:
         return RemoteUrl(repo)
+    username, has_password, password = userinfo.partition(":")
     if scheme not in ("http", "https"):
-        if parts.password is not None:
+        if has_password:
             raise InvalidArgumentError(
                 f"invalid repo {shown(redact(repo))}: passwords in {scheme} URLs are not "
                 "supported; use ssh keys or an https URL"
             )
         return RemoteUrl(repo)  # an ssh user name is not a secret
-    netloc = parts.hostname or ""
-    if ":" in netloc:
-        netloc = f"[{netloc}]"
-    if port is not None:
-        netloc += f":{port}"
-    bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return RemoteUrl(bare, unquote(parts.username or ""), unquote(parts.password or ""))
+    from urllib.parse import unquote
+
+    port = f":{parts.group('port')}" if parts.group("port") else ""
+    bare = f"{parts.group('scheme')}://{host}{port}{parts.group('rest') or ''}"
+    username, password = unquote(username), unquote(password)
+    if any(ord(char) < 32 for char in username + password):
+        raise InvalidArgumentError(f"invalid repo {shown(redact(repo))}: control characters in credentials")
+    return RemoteUrl(bare, username, password if has_password else None)

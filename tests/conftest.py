@@ -25,7 +25,7 @@ def isolated_git_config(tmp_path_factory: pytest.TempPathFactory) -> None:
 def fresh_caches(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts cold: a new cache folder and no remembered git version."""
     monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    git.git_version.cache_clear()
+    git.ensure_supported_git.cache_clear()
 
 
 @pytest.fixture(scope="session")

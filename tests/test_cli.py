@@ -89,7 +89,7 @@ def test_pinned_deregistered_version_warns(build_registry):
     built = build_registry(case.name, case.registry)
     result = cli("m", "--version", "v2.0.0", "--repo", built.path, "--field", "rev")
     assert result.returncode == 0 and result.stdout.strip() == built.commits["B"]
-    assert "WARNING: version v2.0.0 of artifact 'm' is deregistered" in result.stderr
+    assert "version v2.0.0 of artifact 'm' is deregistered (m@v2.0.0!)" in result.stderr
 
 
 def test_verbose_logs_git_commands_and_times(example):
@@ -108,3 +108,19 @@ def test_help_has_examples():
 def test_version_alone_prints_the_program_version():
     result = cli("--version")
     assert (result.returncode, result.stdout) == (0, f"artifacts-show {artifacts_show.__version__}\n")
+
+
+def test_json_output_is_what_json_dumps_writes():
+    import random
+
+    from artifacts_show.cli import to_json
+
+    rng = random.Random(5)
+    samples = ["a/b", 'x"y\\z', "tab\there", "nl\nr\rb\bf\f", "é", "😀", "\x7f", "\u2028", "\x00"]
+    for _ in range(3000):
+        chars = (chr(rng.choice([rng.randrange(0, 128), rng.randrange(128, 0xD800),
+                                 rng.randrange(0xE000, 0x110000)])) for _ in range(6))
+        samples.append("".join(chars))
+    for text in samples:
+        result = {"path": text, "rev": "c0ffee"}
+        assert to_json(result) == json.dumps(result)

@@ -102,13 +102,13 @@ def test_old_git_is_refused(fp, tmp_path, output, found):
 )
 def test_git_versions_are_read(fp, output):
     fp.register(VERSION, stdout=output)
-    assert git.git_version() >= git._parse_git_version("2.31")
+    assert git._parse_git_version(git.ensure_supported_git()) >= git._parse_git_version("2.31")
 
 
 def test_unreadable_version(fp):
     fp.register(VERSION, stdout="hello\n")
     with pytest.raises(GitError, match="cannot read the version of git"):
-        git.git_version()
+        git.ensure_supported_git()
 
 
 def test_git_version_is_checked_once_per_process(fp):

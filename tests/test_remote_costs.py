@@ -12,7 +12,7 @@ from artifacts_show import artifacts_show
 from fixtures.builder import build, git
 from fixtures.large import large_registry
 from fixtures.registries import CASES
-from tests.servers import SmartHttpServer
+from fixtures.servers import SmartHttpServer
 
 KIB = 1024
 
@@ -81,7 +81,7 @@ def test_warm_lookup_is_one_ls_remote_and_nothing_else(large, monkeypatch, tmp_p
     monkeypatch.setattr(subprocess, "Popen", counting_popen)
     from artifacts_show import git as git_layer
 
-    git_layer.git_version.cache_clear()  # a new process would not know the version either
+    git_layer.ensure_supported_git.cache_clear()  # a new process would not know the version either
     server.stats.clear()
     assert artifacts_show("model", repo=url) == cold
     assert [args[:3] for args in started] == [["git", "ls-remote", "--tags"]]

@@ -16,7 +16,7 @@ import pytest
 from artifacts_show import GitError, artifacts_show
 from fixtures.builder import build, git
 from fixtures.registries import CASES, EXAMPLE_REGISTRY
-from tests.servers import SilentServer, SmartHttpServer
+from fixtures.servers import SilentServer, SmartHttpServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKEN = "tok-9f2c1e7d5b"

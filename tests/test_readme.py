@@ -1,0 +1,33 @@
+"""The README's two commands: the lookup prints what the README says; CI runs the test command."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def readme_commands() -> list:
+    with open(os.path.join(ROOT, "README.md")) as readme:
+        text = readme.read()
+    block = re.search(r"```sh\n(.*?)```", text, re.S).group(1)
+    printed = re.search(r"The first prints `(\{.*?\})`", text).group(1)
+    return [line for line in block.splitlines() if line and not line.startswith("#")], printed
+
+
+def test_first_command_prints_what_the_readme_says():
+    (install_and_run, _), printed = readme_commands()
+    lookup = install_and_run.split("&& ", 1)[1].split()
+    assert lookup[0] == "artifacts-show"
+    result = subprocess.run([sys.executable, "-m", "artifacts_show", *lookup[1:]], cwd=ROOT,
+                            capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(printed)
+
+
+def test_ci_runs_the_readme_test_command():
+    (_, test_command), _ = readme_commands()
+    with open(os.path.join(ROOT, ".ci", "run")) as ci:
+        assert test_command in ci.read().splitlines()
