@@ -380,8 +380,9 @@ class RemoteRepository:
             self._session.enter_context(self._locked_repo())
             marker = os.path.join(self.cache.repo, "artifacts-show-commits", commit)
             if not os.path.exists(marker):
-                tag = min(name for name, (_, peeled) in self._listing.items()
-                          if peeled == commit or self._tag_commit(name) == commit)
+                known = self._tag_facts()
+                tag = min(name for name, (object_id, peeled) in self._listing.items()
+                          if commit in (peeled, known.get(object_id, ("", None))[0]))
                 self._fetch(["--depth=1", "--filter=blob:none"], f"+refs/tags/{tag}:refs/tags/{tag}\n")
                 os.makedirs(os.path.dirname(marker), exist_ok=True)
                 open(marker, "wb").close()
@@ -401,9 +402,6 @@ class RemoteRepository:
 
     def remember(self, key: str, value: str) -> None:
         self.cache.facts.put(f"answer/{key}", value.encode("utf-8", "surrogateescape"))
-
-    def _tag_commit(self, name: str) -> str:
-        return self._tag_facts().get(self._listing[name][0], ("", None))[0]
 
     def _end_session(self) -> None:
         self._batch = None

@@ -66,6 +66,7 @@ def install(venv: str) -> str:
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--commits", type=int, default=5000)
+    parser.add_argument("--blob-kib", type=int, default=16, help="size of the model file each commit rewrites")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--delay-ms", type=float, default=0.0, help="added to every HTTP request")
     parser.add_argument("--dvc-python", help="a Python with dvc installed, to time dvc.api.artifacts_show")
@@ -76,9 +77,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     scratch = tempfile.mkdtemp(prefix="bench-")
     try:
         started = time.perf_counter()
-        built = build(large_registry(args.commits), os.path.join(scratch, "served", "registry.git"), bare=True)
+        built = build(large_registry(args.commits, args.blob_kib * 1024), os.path.join(scratch, "served", "registry.git"), bare=True)
         git("config", "uploadpack.allowFilter", "true", cwd=built.path)
-        print(f"built {args.commits} commits in {time.perf_counter() - started:.1f} s")
+        history = sum(os.path.getsize(os.path.join(folder, name)) for folder, _, names
+                      in os.walk(os.path.join(built.path, "objects")) for name in names)
+        print(f"built {args.commits} commits ({history / 2**20:.0f} MiB of objects) "
+              f"in {time.perf_counter() - started:.1f} s")
         server = SmartHttpServer(os.path.join(scratch, "served"), delay=args.delay_ms / 1000)
         url = server.url("registry.git")
         tag = "model#prod#%d" % ((args.commits - 1) // 200 + 1)
