@@ -106,7 +106,7 @@ class CacheFolder:
 
     def __init__(self, path: str, temporary: bool) -> None:
         self.path = path
-        self.temporary = temporary
+        self.is_temporary = temporary
         self.repo = os.path.join(path, "repo.git")
         self.facts = FactStore(os.path.join(path, "facts"))
 
@@ -123,6 +123,11 @@ class CacheFolder:
                 return cls(path, temporary=False)
             except OSError:
                 pass  # read-only, full or not a folder: work in a temporary folder instead
+        return cls.temporary()
+
+    @classmethod
+    def temporary(cls) -> CacheFolder:
+        """A folder for this lookup alone, removed when it ends."""
         import tempfile
 
         return cls(tempfile.mkdtemp(prefix="artifacts-show-"), temporary=True)
@@ -130,7 +135,7 @@ class CacheFolder:
     @contextlib.contextmanager
     def locked(self, timeout: float) -> Iterator[None]:
         """Hold the URL's lock, so concurrent lookups do not fetch into one repository at once."""
-        if self.temporary:
+        if self.is_temporary:
             yield
             return
         try:
@@ -169,7 +174,7 @@ class CacheFolder:
         shutil.rmtree(self.repo, ignore_errors=True)
 
     def close(self) -> None:
-        if self.temporary:
+        if self.is_temporary:
             import shutil
 
             shutil.rmtree(self.path, ignore_errors=True)

@@ -203,6 +203,14 @@ def run(
     return _run_unchecked(args, cwd=cwd, env=env, stdin=stdin)
 
 
+class ObjectTooLarge(GitError):
+    """An object larger than a :class:`CatFileBatch` reads; it was not read."""
+
+    def __init__(self, spec: str, size: int, limit: int) -> None:
+        super().__init__(f"{spec} is {size} bytes, more than the {limit} bytes artifacts-show reads")
+        self.size, self.limit = size, limit
+
+
 class CatFileBatch:
     """A ``git cat-file --batch`` process answering one request at a time.
 
@@ -256,9 +264,7 @@ class CatFileBatch:
         if size > self._max_size:
             _kill_group(self._process)
             self.close()
-            raise GitError(
-                f"{spec} is {size} bytes, more than the {self._max_size} bytes artifacts-show reads"
-            )
+            raise ObjectTooLarge(spec, size, self._max_size)
         content = stdout.read(size + 1)
         if len(content) != size + 1:
             raise self._dead()

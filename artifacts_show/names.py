@@ -18,6 +18,9 @@ DIRNAME_PATTERN = r"[a-zA-Z0-9_./-]+"
 NAME_RE = re.compile(NAME_PATTERN)
 DIRNAME_RE = re.compile(DIRNAME_PATTERN)
 PROJECT_FILE = "dvc.yaml"
+MAX_NAME_LENGTH = 255
+"""Longer names and stages are refused: no file system keeps a tag name that long."""
+MAX_DIRNAME_LENGTH = 4096
 
 
 class ArtifactName(NamedTuple):
@@ -51,7 +54,7 @@ def shown(value: object, limit: int = 80) -> str:
 
 
 def is_valid_name(text: str) -> bool:
-    return NAME_RE.fullmatch(text) is not None
+    return len(text) <= MAX_NAME_LENGTH and NAME_RE.fullmatch(text) is not None
 
 
 def normalize_dirname(text: str) -> str:
@@ -59,7 +62,7 @@ def normalize_dirname(text: str) -> str:
 
     Absolute dirnames and dirnames that climb out of the repository are refused.
     """
-    if not DIRNAME_RE.fullmatch(text):
+    if len(text) > MAX_DIRNAME_LENGTH or not DIRNAME_RE.fullmatch(text):
         raise InvalidArgumentError(
             f"invalid dirname {shown(text)}: expected letters, digits and '-_./'"
         )
@@ -82,8 +85,8 @@ def parse_full_name(text: str) -> ArtifactName:
         raise InvalidArgumentError(f"invalid artifact name {shown(text)}: empty dirname before ':'")
     if not is_valid_name(name):
         raise InvalidArgumentError(
-            f"invalid artifact name {shown(name)}: expected letters and digits, "
-            "with '-', '_' or '/' inside"
+            f"invalid artifact name {shown(name)}: expected up to {MAX_NAME_LENGTH} letters and "
+            "digits, with '-', '_' or '/' inside"
         )
     return ArtifactName(normalize_dirname(dirname) if sep else "", name)
 
@@ -108,6 +111,7 @@ def parse_name_in_tag(text: str) -> ArtifactName | None:
 def validate_stage(stage: str) -> str:
     if not isinstance(stage, str) or not is_valid_name(stage):
         raise InvalidArgumentError(
-            f"invalid stage {shown(stage)}: expected letters and digits, with '-', '_' or '/' inside"
+            f"invalid stage {shown(stage)}: expected up to {MAX_NAME_LENGTH} letters and digits, "
+            "with '-', '_' or '/' inside"
         )
     return stage

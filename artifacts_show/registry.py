@@ -88,8 +88,13 @@ def _deregistered_commits(states: Dict[Tuple[str, str], Event]) -> set[str]:
     return {commit for (commit, _) in states} - alive
 
 
+MAX_LISTED = 20
+"""Not-found messages list at most this many versions or stages, so they stay readable."""
+
+
 def _known_versions(states: Dict[Tuple[str, str], Event]) -> str:
-    labels = sorted(
+    """Known versions in ascending order; of many, the greatest (the likeliest wanted)."""
+    labels = [label for _, label in sorted(
         {
             (event.tag.version, str(event.tag.version)
              + ("" if event.tag.action is Action.REGISTER else " (deregistered)"))
@@ -97,12 +102,17 @@ def _known_versions(states: Dict[Tuple[str, str], Event]) -> str:
             if event.tag.version is not None
         },
         key=lambda item: (item[0], item[1]),
-    )
-    return ", ".join(label for _, label in labels) or "none"
+    )]
+    if len(labels) > MAX_LISTED:
+        labels = [f"{len(labels) - MAX_LISTED} older"] + labels[-MAX_LISTED:]
+    return ", ".join(labels) or "none"
 
 
 def _known_stages(events: Sequence[Event]) -> str:
-    return ", ".join(sorted({event.tag.stage for event in events if event.tag.stage})) or "none"
+    stages = sorted({event.tag.stage for event in events if event.tag.stage})
+    if len(stages) > MAX_LISTED:
+        stages = stages[:MAX_LISTED] + [f"and {len(stages) - MAX_LISTED} more"]
+    return ", ".join(stages) or "none"
 
 
 def resolve_version(artifact: ArtifactName, events: Sequence[Event], version: Version) -> Answer:

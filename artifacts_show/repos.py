@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Protocol, Tuple, Union
+from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Protocol, Tuple, TypeVar, Union
 
 from . import git
 from .cache import CacheFolder
@@ -17,6 +17,7 @@ from .errors import ArtifactsShowError, GitError, GitTimeoutError
 from .urls import LocalPath, RemoteUrl, classify
 
 FileReader = Callable[[str], Optional[bytes]]
+T = TypeVar("T")
 MAX_FILE_BYTES = 4 << 20
 """Files read from the registry (dvc.yaml, params) are capped at 4 MiB."""
 
@@ -178,7 +179,13 @@ def read_file(batch: git.CatFileBatch, commit: str, path: str) -> Optional[bytes
         raise ArtifactsShowError(f"{path} at commit {commit} is a submodule, not a file")
     if mode == b"120000":
         raise ArtifactsShowError(f"{path} at commit {commit} is a symbolic link; only files are read")
-    found = batch.read(object_id)
+    try:
+        found = batch.read(object_id)
+    except git.ObjectTooLarge as large:
+        raise ArtifactsShowError(
+            f"{path} at commit {commit} is {large.size} bytes, more than the {large.limit} bytes "
+            "artifacts-show reads"
+        ) from None
     return found[1] if found is not None and found[0] == "blob" else None
 
 
@@ -187,6 +194,8 @@ class LocalRepository:
 
     def __init__(self, path: str) -> None:
         self.path = os.path.abspath(path)
+        if not os.path.isdir(self.path):
+            raise GitError(f"not a git repository: {self.path} is not a folder")
         output = git.run(["rev-parse", "--is-bare-repository", "--show-prefix"], cwd=self.path)
         lines = output.decode("utf-8", "surrogateescape").splitlines()
         if len(lines) < 2:
@@ -320,14 +329,18 @@ class RemoteRepository:
     def _learn_tags(self, names: List[str]) -> TagFacts:
         """Fetch tag objects (and their commits, no trees) and remember what they say."""
         refspecs = "".join(f"+refs/tags/{name}:refs/tags/{name}\n" for name in names)
-        with self._locked_repo():
-            self._fetch(["--depth=1", "--filter=tree:0"], refspecs)
-            found = {tag.object_id: tag for tag in _list_tags(self.cache.repo, self._env)}
-            learned = {}
-            for name in names:
-                tag = found.get(self._listing[name][0])
-                learned[self._listing[name][0]] = (tag.commit, tag.date) if tag else ("", None)
-            return self._remember_tags(learned)
+
+        def fetch_and_list() -> Dict[str, TagRecord]:
+            with self._locked_repo():
+                self._fetch(["--depth=1", "--filter=tree:0"], refspecs)
+                return {tag.object_id: tag for tag in _list_tags(self.cache.repo, self._env)}
+
+        found = self._despite_the_cache(fetch_and_list)
+        learned = {}
+        for name in names:
+            tag = found.get(self._listing[name][0])
+            learned[self._listing[name][0]] = (tag.commit, tag.date) if tag else ("", None)
+        return self._remember_tags(learned)
 
     def _fetch(self, options: List[str], refspecs: str) -> None:
         git.run(
@@ -358,22 +371,41 @@ class RemoteRepository:
         key = f"file/{commit}/{path}"
         fact = self.cache.facts.get(key)
         if fact is None:
-            try:
-                content = self._read_with_git(commit, path)
-            except GitTimeoutError:
-                raise
-            except GitError as first:
-                # A cache damaged by a killed fetch or a full disk: rebuild it once.
-                self._end_session()
-                with self._locked_repo():
-                    self.cache.reset_repo()
-                try:
-                    content = self._read_with_git(commit, path)
-                except GitError:
-                    raise first from None
+            content = self._despite_the_cache(lambda: self._read_with_git(commit, path))
             fact = b"-" if content is None else b"+" + content
             self.cache.facts.put(key, fact)
         return None if fact == b"-" else fact[1:]
+
+    def _despite_the_cache(self, work: Callable[[], T]) -> T:
+        """Do ``work``; if git fails, try again in a rebuilt cache, then in a temporary one.
+
+        A fetch killed halfway, a damaged pack or a full disk must not break
+        lookups; a failure of the server itself fails all three tries the same
+        way, and the first error is the one reported. Timeouts are not retried.
+        """
+        try:
+            return work()
+        except GitTimeoutError:
+            raise
+        except GitError as first:
+            for rebuild in (self._rebuild_cache, self._use_temporary_cache):
+                self._end_session()
+                try:
+                    rebuild()
+                    return work()
+                except GitTimeoutError:
+                    raise
+                except GitError:
+                    pass
+            raise first from None
+
+    def _rebuild_cache(self) -> None:
+        with self._locked_repo():
+            self.cache.reset_repo()
+
+    def _use_temporary_cache(self) -> None:
+        self.cache.close()
+        self.cache = CacheFolder.temporary()
 
     def _read_with_git(self, commit: str, path: str) -> Optional[bytes]:
         if self._batch is None:

@@ -60,7 +60,7 @@ def test_not_a_git_repository_names_the_path(tmp_path):
 
 
 def test_missing_path(tmp_path):
-    with pytest.raises(GitError, match=f"not a git repository: {tmp_path}/missing does not exist"):
+    with pytest.raises(GitError, match=f"not a git repository: {tmp_path}/missing is not a folder"):
         artifacts_show("m", repo=str(tmp_path / "missing"))
 
 

@@ -9,8 +9,8 @@ import pytest
 from artifacts_show import artifacts_show
 from fixtures.builder import build, git
 from fixtures.registries import CASES, EXAMPLE_LOOKUPS, EXAMPLE_REGISTRY
-from tests.lookups import check
 from fixtures.servers import GitDaemon, SmartHttpServer, ssh_stand_in
+from tests.lookups import check
 
 ALL = [*CASES, type("Example", (), dict(name="example", registry=EXAMPLE_REGISTRY,
                                             lookups=EXAMPLE_LOOKUPS))()]

@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -146,12 +145,12 @@ def test_no_credentials_and_no_helper_fails_without_prompting(private):
         artifacts_show(PROD[0], repo=private.url("example.git"), stage="prod")
 
 
-def test_eight_processes_one_cache(base, public, tmp_path):
+def test_sixteen_processes_one_cache(base, public, tmp_path):
     env = {"ARTIFACTS_SHOW_CACHE_DIR": str(tmp_path / "cache")}
     processes = [cli(PROD[0], "--stage", "prod", "--repo", public.url("example.git"), "--field", "rev",
-                     env=env) for _ in range(8)]
+                     env=env) for _ in range(16)]
     outputs = [process.communicate(timeout=120) for process in processes]
-    assert [out.strip() for out, _ in outputs] == [base[1].commits[PROD[1]]] * 8, outputs
+    assert [out.strip() for out, _ in outputs] == [base[1].commits[PROD[1]]] * 16, outputs
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
