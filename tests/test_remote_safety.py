@@ -119,23 +119,25 @@ def test_wrong_token_fails_at_once_with_a_clean_message(private, tmp_path, monke
     assert "Authentication failed" in str(info.value) or "401" in str(info.value)
 
 
-def test_stored_credentials_cannot_win_over_the_url(base, private, tmp_path, monkeypatch):
-    store = tmp_path / "credentials"
-    store.write_text(f"http://alice:stale@127.0.0.1:{private.port}\n")
-    config = tmp_path / "gitconfig"
+def stored_credentials(password: str, port: int, folder, monkeypatch):
+    """The user's git configuration: a credential store holding ``alice:password``."""
+    store = folder / "credentials"
+    store.write_text(f"http://alice:{password}@127.0.0.1:{port}\n")
+    config = folder / "gitconfig"
     config.write_text(f"[credential]\n\thelper = store --file={store}\n")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    return store
+
+
+def test_stored_credentials_cannot_win_over_the_url(base, private, tmp_path, monkeypatch):
+    store = stored_credentials("stale", private.port, tmp_path, monkeypatch)
     result = artifacts_show(*PROD[:1], stage="prod", repo=private.url("example.git", f"alice:{TOKEN}"))
     assert result["rev"] == base[1].commits[PROD[1]]
     assert TOKEN not in store.read_text()
 
 
 def test_the_users_own_credential_helper_works(base, private, tmp_path, monkeypatch):
-    store = tmp_path / "credentials"
-    store.write_text(f"http://alice:{TOKEN}@127.0.0.1:{private.port}\n")
-    config = tmp_path / "gitconfig"
-    config.write_text(f"[credential]\n\thelper = store --file={store}\n")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    stored_credentials(TOKEN, private.port, tmp_path, monkeypatch)
     result = artifacts_show(PROD[0], stage="prod", repo=private.url("example.git"))
     assert result["rev"] == base[1].commits[PROD[1]]
 

@@ -1,0 +1,247 @@
+"""Side-by-side benchmarks: artifacts-show, dvc.api.artifacts_show, gto show, and git itself.
+
+    python -m benchmarks.run [--commits 5000] [--blob-kib 16] [--runs 7] [--delay-ms 0]
+
+Builds the large registry of fixtures/large.py, serves it with git http-backend
+on 127.0.0.1 (optionally adding a delay to every request, to stand in for a
+wide-area round trip), makes two virtual environments in .bench/ (artifacts-show
+alone; dvc, gto and matplotlib, pinned as in parity/peers_env.py), and times
+whole processes: medians with min-max, peak memory (largest resident set of the
+process and anything it waited for), bytes served. Writes benchmarks/RESULTS.md
+and benchmarks/results.png. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from typing import Callable, Dict, List, Optional, Tuple
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from fixtures.builder import build, git  # noqa: E402
+from fixtures.large import large_registry  # noqa: E402
+from fixtures.servers import SmartHttpServer  # noqa: E402
+from parity.peers_env import PINS  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VENVS = os.path.join(ROOT, ".bench")
+MEASURE = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+elapsed = time.perf_counter() - started
+if done.returncode:
+    sys.exit(done.stderr.decode()[-2000:])
+print(json.dumps([elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))
+"""
+TARGETS = {
+    "cold": "at least 40x faster than dvc.api, within 1.5x of the git floor",
+    "warm": "within 0.1 s of a bare git ls-remote",
+    "local": "at least 10x faster than dvc.api",
+    "import": "at most 1.5x a process that only imports subprocess",
+    "memory": "peak under 30 MiB",
+}
+
+
+class Row:
+    def __init__(self, name: str, samples: List[Tuple[float, int]], served: Optional[int] = None) -> None:
+        self.name = name
+        times = [elapsed for elapsed, _ in samples]
+        self.median, self.low, self.high = statistics.median(times), min(times), max(times)
+        self.memory = max(memory for _, memory in samples) / 1024
+        self.served = served
+
+
+def venv(name: str, packages: List[str]) -> str:
+    folder = os.path.join(VENVS, name)
+    python = os.path.join(folder, "bin", "python")
+    marker = os.path.join(folder, "installed.json")
+    if not (os.path.exists(marker) and json.load(open(marker)) == packages):
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", folder], check=True)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", *packages], check=True)
+        json.dump(packages, open(marker, "w"))
+    return python
+
+
+def measure(command: List[str], runs: int, before: Optional[Callable[[], None]] = None,
+            cwd: Optional[str] = None, env: Optional[Dict[str, str]] = None) -> List[Tuple[float, int]]:
+    samples = []
+    for _ in range(runs):
+        if before:
+            before()
+        # A small measuring process: resident-set peaks survive exec, so it must not be this one.
+        result = subprocess.run([sys.executable, "-S", "-c", MEASURE, *command], cwd=cwd, env=env,
+                                capture_output=True, text=True)
+        if result.returncode:
+            raise SystemExit(f"{' '.join(command)} failed: {result.stderr}")
+        samples.append(tuple(json.loads(result.stdout)))
+    return samples
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--commits", type=int, default=5000)
+    parser.add_argument("--blob-kib", type=int, default=16)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--delay-ms", type=float, default=0.0)
+    parser.add_argument("--output", default=HERE, help="where RESULTS.md and results.png go")
+    args = parser.parse_args(argv)
+
+    ours = venv("ours", [ROOT])
+    peers = venv("peers", [*PINS, "matplotlib==3.11.2"])
+    tool = os.path.join(os.path.dirname(ours), "artifacts-show")
+    gto = os.path.join(os.path.dirname(peers), "gto")
+    scratch = tempfile.mkdtemp(prefix="bench-")
+    rows: List[Row] = []
+    try:
+        built = build(large_registry(args.commits, args.blob_kib * 1024),
+                      os.path.join(scratch, "served", "registry.git"), bare=True)
+        git("config", "uploadpack.allowFilter", "true", cwd=built.path)
+        history = sum(os.path.getsize(os.path.join(folder, name)) for folder, _, names
+                      in os.walk(os.path.join(built.path, "objects")) for name in names)
+        server = SmartHttpServer(os.path.join(scratch, "served"), delay=args.delay_ms / 1000)
+        url = server.url("registry.git")
+        clone = os.path.join(scratch, "clone")
+        git("clone", "-q", built.path, clone)
+        cache = os.path.join(scratch, "cache")
+        env = dict(os.environ, ARTIFACTS_SHOW_CACHE_DIR=cache)
+        tag = "model#prod#%d" % ((args.commits - 1) // 200 + 1)
+        dvc_code = "import dvc.api; print(dvc.api.artifacts_show('model', stage='prod', repo=%r))"
+        work = os.path.join(scratch, "work")
+        os.makedirs(work)
+
+        def fresh_cache() -> None:
+            shutil.rmtree(cache, ignore_errors=True)
+            subprocess.run([ours, "-c", "import artifacts_show.git as g; g.ensure_supported_git()"],
+                           env=env, check=True)
+
+        def floor_script() -> List[str]:
+            target = os.path.join(scratch, "floor")
+            promisor = (f"-c remote.origin.url={url} -c remote.origin.promisor=true "
+                        "-c remote.origin.partialclonefilter=blob:none")
+            return ["sh", "-c", (
+                f"rm -rf {target} && commit=$(git ls-remote --tags {url} | grep '{tag}^{{}}' | cut -f1) && "
+                f"git init -q --bare {target} && cd {target} && "
+                f"git {promisor} fetch -q --depth=1 --filter=blob:none origin 'refs/tags/{tag}' && "
+                f"git {promisor} cat-file -p $commit:dvc.yaml")]
+
+        def served(run: Callable[[], List[Tuple[float, int]]]) -> Tuple[List[Tuple[float, int]], int]:
+            server.stats.clear()
+            samples = run()
+            return samples, server.stats.bytes_sent // len(samples)
+
+        lookup = [tool, "model", "--stage", "prod", "--repo", url]
+        samples, sent = served(lambda: measure(lookup, args.runs, fresh_cache, env=env))
+        rows.append(Row("artifacts-show, remote, cold cache", samples, sent))
+        samples, sent = served(lambda: measure(lookup, args.runs, env=env))
+        rows.append(Row("artifacts-show, remote, warm cache", samples, sent))
+        samples, sent = served(lambda: measure(floor_script(), args.runs))
+        rows.append(Row("git floor: ls-remote, depth-1 blobless fetch, cat-file", samples, sent))
+        samples, sent = served(lambda: measure(["git", "ls-remote", "--tags", url], args.runs))
+        rows.append(Row("git ls-remote --tags", samples, sent))
+        slow_runs = max(3, args.runs // 2)
+        samples, sent = served(lambda: measure([peers, "-c", dvc_code % url], slow_runs, cwd=work))
+        rows.append(Row("dvc.api.artifacts_show, remote", samples, sent))
+        samples, sent = served(lambda: measure([gto, "show", "model#prod", "-r", url], slow_runs, cwd=work))
+        rows.append(Row("gto show, remote", samples, sent))
+        server.stop()
+
+        rows.append(Row("artifacts-show, local clone",
+                        measure([tool, "model", "--stage", "prod", "--repo", clone], args.runs)))
+        rows.append(Row("dvc.api.artifacts_show, local clone",
+                        measure([peers, "-c", dvc_code % clone], slow_runs)))
+        rows.append(Row("gto show, local clone", measure([gto, "show", "model#prod", "-r", clone], slow_runs)))
+        for label, python, module in [("artifacts_show", ours, "artifacts_show"),
+                                      ("subprocess", ours, "subprocess"),
+                                      ("dvc.api", peers, "dvc.api"), ("gto.api", peers, "gto.api")]:
+            rows.append(Row(f"python -c 'import {module}'", measure([python, "-c", f"import {module}"], args.runs)))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    by_name = {row.name: row for row in rows}
+    report = render(rows, by_name, args, history)
+    print(report)
+    with open(os.path.join(args.output, "RESULTS.md"), "w") as results:
+        results.write(report)
+    chart(peers, rows, os.path.join(args.output, "results.png"))
+
+
+def render(rows: List[Row], by_name: Dict[str, Row], args: argparse.Namespace, history: int) -> str:
+    cold = by_name["artifacts-show, remote, cold cache"].median
+    warm = by_name["artifacts-show, remote, warm cache"].median
+    floor = by_name["git floor: ls-remote, depth-1 blobless fetch, cat-file"].median
+    listing = by_name["git ls-remote --tags"].median
+    dvc_remote = by_name["dvc.api.artifacts_show, remote"].median
+    local = by_name["artifacts-show, local clone"].median
+    dvc_local = by_name["dvc.api.artifacts_show, local clone"].median
+    ours_import = by_name["python -c 'import artifacts_show'"].median
+    bare_import = by_name["python -c 'import subprocess'"].median
+    ours_memory = max(row.memory for row in rows if row.name.startswith("artifacts-show"))
+    lines = [
+        "# Benchmark results",
+        "",
+        f"`python -m benchmarks.run --commits {args.commits} --blob-kib {args.blob_kib} --runs {args.runs} "
+        f"--delay-ms {args.delay_ms:g}`: a registry of {args.commits} commits ({history / 2**20:.0f} MiB of "
+        f"objects) served by git http-backend on 127.0.0.1"
+        + (f" with {args.delay_ms:g} ms added to every request" if args.delay_ms else "")
+        + f"; {os.cpu_count()} cores; {PINS[0]}, {PINS[1]}. Whole processes; medians (min-max).",
+        "",
+        "| what | median | min - max | peak memory | served per run |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        sent = f"{row.served / 1024:,.1f} KiB" if row.served is not None else ""
+        lines.append(f"| {row.name} | {row.median:.3f} s | {row.low:.3f} - {row.high:.3f} s | "
+                     f"{row.memory:.1f} MiB | {sent} |")
+    lines += [
+        "",
+        "| target | measured | met |",
+        "| --- | --- | --- |",
+        f"| cold remote: {TARGETS['cold']} | {dvc_remote / cold:.1f}x faster; {cold / floor:.2f}x the floor "
+        f"| {'yes' if dvc_remote / cold >= 40 and cold / floor <= 1.5 else 'no'} |",
+        f"| warm remote: {TARGETS['warm']} | {warm - listing:+.3f} s | {'yes' if warm - listing <= 0.1 else 'no'} |",
+        f"| local: {TARGETS['local']} | {dvc_local / local:.1f}x | {'yes' if dvc_local / local >= 10 else 'no'} |",
+        f"| import: {TARGETS['import']} | {ours_import / bare_import:.2f}x "
+        f"| {'yes' if ours_import / bare_import <= 1.5 else 'no'} |",
+        f"| memory: {TARGETS['memory']} | {ours_memory:.1f} MiB | {'yes' if ours_memory < 30 else 'no'} |",
+        "",
+        "![median times](results.png)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def chart(peers: str, rows: List[Row], path: str) -> None:
+    """A bar chart of the medians, drawn by matplotlib in the peers' environment."""
+    data = json.dumps([[row.name, row.median, row.low, row.high] for row in rows])
+    code = f"""
+import json, matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+rows = json.loads({data!r})[::-1]
+figure, axes = plt.subplots(figsize=(9, 0.42 * len(rows) + 1))
+colors = ["#2b8a3e" if name.startswith(("artifacts-show", "python -c 'import artifacts_show")) else "#868e96"
+          for name, *_ in rows]
+axes.barh([name for name, *_ in rows], [median for _, median, *_ in rows], color=colors,
+          xerr=[[median - low for _, median, low, _ in rows], [high - median for _, median, _, high in rows]])
+axes.set_xscale("log")
+axes.set_xlabel("seconds, whole process (median, min-max), log scale")
+for index, (_, median, *_ ) in enumerate(rows):
+    axes.text(median * 1.08, index, f"{{median:.3f}} s", va="center", fontsize=8)
+figure.tight_layout()
+figure.savefig({path!r}, dpi=110)
+"""
+    subprocess.run([peers, "-c", code], check=True)
+
+
+if __name__ == "__main__":
+    main()
