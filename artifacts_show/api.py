@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from typing import Dict, List, Optional, Union
 
 from . import dvcyaml, registry
+from .cache import memo_store
 from .errors import ArtifactNotFoundError, ArtifactsShowError, InvalidArgumentError
 from .names import ArtifactName, parse_full_name, shown, validate_stage
 from .repos import NotACommitError, Repository, TagRecord, open_repository
-from .tags import Action, RegistryTag, Version, parse_tag, parse_version
+from .tags import RegistryTag, Version, parse_tag, parse_version
 
 
 def artifacts_show(
@@ -62,7 +63,8 @@ def artifacts_show(
     with open_repository(repo) as repository:
         records = repository.annotated_tags()
         parsed = _parse(records)
-        mine = [record for record in records if parsed.get(record.name, _NONE).artifact == artifact]
+        mine = [record for record in records
+                if record.name in parsed and parsed[record.name].artifact == artifact]
         if not mine:
             others = ", ".join(sorted({tag.artifact.full for tag in parsed.values()})) or "none"
             raise ArtifactNotFoundError(
@@ -112,9 +114,6 @@ def _validate(
     return artifact, pinned
 
 
-_NONE = RegistryTag("", ArtifactName("", ""), Action.CREATE)  # stands for "not a registry tag"
-
-
 def _parse(records: Sequence[TagRecord]) -> Dict[str, RegistryTag]:
     """Each registry tag's name, parsed once."""
     parsed = {}
@@ -145,14 +144,18 @@ def _decide(
 def _read_path(repository: Repository, artifact: ArtifactName, commit: str) -> str:
     """The declared path (relative to the git root) of ``artifact`` at ``commit``.
 
-    It depends on immutable objects only, so a remote repository may remember it.
+    It depends on immutable objects only (the commit names them all), so it is
+    remembered in the user's cache, for any repository: a warm lookup then
+    needs neither ``cat-file`` nor YAML.
     """
-    key = f"{commit}:{artifact.full}"
-    remembered = repository.remembered(key)
+    memo = memo_store()
+    key = f"answer/{commit}:{artifact.full}"
+    remembered = memo.get(key) if memo is not None else None
     if remembered is not None:
-        return remembered
+        return remembered.decode("utf-8", "surrogateescape")
     path = _declared_path(repository, artifact, commit)
-    repository.remember(key, path)
+    if memo is not None:
+        memo.put(key, path.encode("utf-8", "surrogateescape"))
     return path
 
 

@@ -59,12 +59,6 @@ class Repository(Protocol):
     def files_at(self, commit: str) -> contextlib.AbstractContextManager[FileReader]:
         """A reader of files (paths relative to the git root) at ``commit``; None if absent."""
 
-    def remembered(self, key: str) -> Optional[str]:
-        """An answer derived from immutable objects, if one was kept (remote repositories)."""
-
-    def remember(self, key: str, value: str) -> None:
-        """Keep such an answer, so a warm lookup needs neither git nor YAML."""
-
     def close(self) -> None:
         """Release what the repository holds (a temporary cache folder)."""
 
@@ -213,12 +207,6 @@ class LocalRepository:
     def files_at(self, commit: str) -> Iterator[FileReader]:
         with git.CatFileBatch(cwd=self.path, max_size=MAX_FILE_BYTES) as batch:
             yield lambda path: read_file(batch, commit, path)
-
-    def remembered(self, key: str) -> Optional[str]:
-        return None  # reading the repository on disk is as fast as remembering
-
-    def remember(self, key: str, value: str) -> None:
-        pass
 
     def close(self) -> None:
         pass
@@ -427,13 +415,6 @@ class RemoteRepository:
                                      in self._listing.values() if peeled == commit})
                 raise NotACommitError(commit)
         return read_file(self._batch, commit, path)
-
-    def remembered(self, key: str) -> Optional[str]:
-        fact = self.cache.facts.get(f"answer/{key}")
-        return fact.decode("utf-8", "surrogateescape") if fact is not None else None
-
-    def remember(self, key: str, value: str) -> None:
-        self.cache.facts.put(f"answer/{key}", value.encode("utf-8", "surrogateescape"))
 
     def _end_session(self) -> None:
         self._batch = None
