@@ -66,7 +66,9 @@ class Row:
         self.served = served
 
 
-def venv(name: str, packages: List[str]) -> str:
+def venv(name: str, packages: List[str], refresh: Optional[str] = None) -> str:
+    """A virtual environment in .bench/ with ``packages``, made once; ``refresh`` is
+    reinstalled every time (artifacts-show itself, so that this very checkout is measured)."""
     folder = os.path.join(VENVS, name)
     python = os.path.join(folder, "bin", "python")
     marker = os.path.join(folder, "installed.json")
@@ -75,6 +77,9 @@ def venv(name: str, packages: List[str]) -> str:
         subprocess.run([sys.executable, "-m", "venv", folder], check=True)
         subprocess.run([python, "-m", "pip", "install", "--quiet", *packages], check=True)
         json.dump(packages, open(marker, "w"))
+    if refresh:
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", refresh],
+                       check=True)
     return python
 
 
@@ -102,7 +107,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--output", default=HERE, help="where RESULTS.md and results.png go")
     args = parser.parse_args(argv)
 
-    ours = venv("ours", [ROOT])
+    ours = venv("ours", ["pyyaml", "packaging"], refresh=ROOT)
     peers = venv("peers", [*PINS, "matplotlib==3.11.2"])
     tool = os.path.join(os.path.dirname(ours), "artifacts-show")
     gto = os.path.join(os.path.dirname(peers), "gto")
