@@ -153,6 +153,7 @@ def _read_path(repository: Repository, artifact: ArtifactName, commit: str) -> s
     remembered = memo.get(key) if memo is not None else None
     if remembered is not None:
         return remembered.decode("utf-8", "surrogateescape")
+    dvcyaml.preload()
     path = _declared_path(repository, artifact, commit)
     if memo is not None:
         memo.put(key, path.encode("utf-8", "surrogateescape"))

@@ -7,8 +7,10 @@ read and checked; ``type``, ``desc``, ``labels`` and ``meta`` are not needed.
 
 from __future__ import annotations
 
+import importlib
 import posixpath
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional, Set
 
@@ -31,6 +33,18 @@ class _Where:
 
     def error(self, problem: str, path: Optional[str] = None) -> ArtifactsShowError:
         return ArtifactsShowError(f"{path or self.path} at commit {self.commit}: {problem}")
+
+
+def preload() -> None:
+    """Start importing PyYAML (25 ms) in a thread, while git fetches what will be parsed.
+
+    The import lock makes the first real use wait for it; the thread is not a
+    daemon, so an early exit waits for the import to end instead of cutting it.
+    """
+    if "yaml" not in sys.modules:
+        import threading
+
+        threading.Thread(target=importlib.import_module, args=("yaml",), name="preload-yaml").start()
 
 
 def _yaml_loader() -> Any:
