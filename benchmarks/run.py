@@ -179,9 +179,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         rows.append(Row("dvc.api.artifacts_show, local clone",
                         measure([peers, "-c", dvc_code % clone], slow_runs)))
         rows.append(Row("gto show, local clone", measure([gto, "show", "model#prod", "-r", clone], slow_runs)))
-        for label, python, module in [("artifacts_show", ours, "artifacts_show"),
-                                      ("subprocess", ours, "subprocess"),
-                                      ("dvc.api", peers, "dvc.api"), ("gto.api", peers, "gto.api")]:
+        for python, module in [(ours, "artifacts_show"), (ours, "subprocess"),
+                               (peers, "dvc.api"), (peers, "gto.api")]:
             rows.append(Row(f"python -c 'import {module}'", measure([python, "-c", f"import {module}"], args.runs)))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
