@@ -13,10 +13,10 @@ from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Protoco
 
 from . import git
 from .cache import CacheFolder
+from .dvcyaml import FileReader
 from .errors import ArtifactsShowError, GitError, GitTimeoutError
 from .urls import LocalPath, RemoteUrl, classify
 
-FileReader = Callable[[str], Optional[bytes]]
 T = TypeVar("T")
 MAX_FILE_BYTES = 4 << 20
 """Files read from the registry (dvc.yaml, params) are capped at 4 MiB."""
