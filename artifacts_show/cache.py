@@ -20,7 +20,7 @@ import time
 import zlib
 from typing import Iterator, Optional
 
-from .errors import GitError
+from .errors import GitTimeoutError
 
 CACHE_DIR_ENV = "ARTIFACTS_SHOW_CACHE_DIR"
 NO_CACHE_ENV = "ARTIFACTS_SHOW_NO_CACHE"
@@ -151,7 +151,7 @@ class CacheFolder:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise GitError(
+                        raise GitTimeoutError(  # not retried: another lookup holds the lock
                             f"timed out after {timeout:g} s waiting for the cache lock in {self.path}"
                         ) from None
                     time.sleep(0.02)

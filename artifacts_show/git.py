@@ -27,6 +27,9 @@ from .urls import redact
 if TYPE_CHECKING:
     from packaging.version import Version as PackagingVersion
 
+MINIMUM_GIT_VERSION = "2.31"
+TIMEOUT_ENV = "ARTIFACTS_SHOW_TIMEOUT"
+DEFAULT_TIMEOUT = 60.0
 
 
 def _debug(message: str, *args: object) -> None:
@@ -38,10 +41,6 @@ def _debug(message: str, *args: object) -> None:
     logging = sys.modules.get("logging")
     if logging is not None:
         logging.getLogger("artifacts_show").debug(message, *args)
-
-MINIMUM_GIT_VERSION = "2.31"
-TIMEOUT_ENV = "ARTIFACTS_SHOW_TIMEOUT"
-DEFAULT_TIMEOUT = 60.0
 
 
 def timeout_seconds() -> float:
@@ -117,6 +116,10 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         pass
 
 
+def _timed_out(args: Sequence[str], timeout: float) -> GitTimeoutError:
+    return GitTimeoutError(f"{_describe(args)} timed out after {timeout:g} s ({TIMEOUT_ENV})")
+
+
 def _failure(args: Sequence[str], returncode: int, stderr: bytes) -> GitError:
     message = stderr.decode("utf-8", "replace").strip() or f"exit status {returncode}"
     return GitError(redact(f"{_describe(args)} failed: {message}"))
@@ -136,7 +139,7 @@ def _run_unchecked(
     except subprocess.TimeoutExpired:
         _kill_group(process)
         process.communicate()
-        raise GitTimeoutError(f"{_describe(args)} timed out after {timeout:g} s ({TIMEOUT_ENV})") from None
+        raise _timed_out(args, timeout) from None
     except BaseException:  # interrupted (Ctrl-C, SIGTERM): leave no git behind
         _kill_group(process)
         process.wait()
@@ -273,9 +276,7 @@ class CatFileBatch:
     def _dead(self) -> GitError:
         self.close()
         if self._timed_out.is_set():
-            return GitTimeoutError(
-                f"{_describe(self._args)} timed out after {self._timeout:g} s ({TIMEOUT_ENV})"
-            )
+            return _timed_out(self._args, self._timeout)
         assert self._process.stderr is not None
         return _failure(self._args, self._process.returncode or 0, self._process.stderr.read())
 
