@@ -1,12 +1,13 @@
 """The per-user cache of remote registries: one folder per URL, a lock, and checked facts.
 
 A URL's folder holds a bare partial repository (``repo.git``: the few commits,
-trees and blobs answers needed) and ``facts/``: immutable facts learned from
-it (what a tag object peels to and when it was made, a file's bytes at a
-commit). Facts are keyed by object names, so they never go stale; each is
+trees and blobs answers needed) and ``facts/``: what its tag objects peel to
+and when they were made. ``memo/`` beside the URL folders holds what belongs
+to no URL: the version of each git binary, and each artifact's path at a
+commit. Facts are keyed by object names, so they never go stale; each is
 stored with its length and CRC-32 and ignored if they do not match, so a
-damaged file is re-learned rather than believed. Credentials are never stored here.
-No git in this module.
+damaged file is re-learned rather than believed. Credentials are never stored
+here. No git in this module.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def cache_root() -> Optional[str]:
 
 
 def memo_store() -> Optional[FactStore]:
-    """Facts that belong to no URL (the version of git); None when caching is disabled."""
+    """Facts that belong to no URL (git's version, answers per commit); None when caching is disabled."""
     root = cache_root()
     return FactStore(os.path.join(root, "memo")) if root is not None else None
 

@@ -155,32 +155,44 @@ def tree_entry(tree: bytes, name: str, id_bytes: int) -> Optional[Tuple[bytes, s
     return None
 
 
-def read_file(batch: git.CatFileBatch, commit: str, path: str) -> Optional[bytes]:
-    """The bytes of the regular file ``path`` at ``commit``; None if there is none.
+class CommitFiles:
+    """Regular files at one commit, read through one ``cat-file --batch`` process.
 
     The tree entry is looked at first, so that a submodule or a symbolic link
-    is reported as such instead of being followed or fetched.
+    is reported as such instead of being followed or fetched; each folder's
+    tree is read once (``dvc.yaml`` and ``params.yaml`` share one).
     """
-    parent, _, name = path.rpartition("/")
-    tree = batch.read(f"{commit}:{parent}")
-    if tree is None or tree[0] != "tree":
-        return None
-    entry = tree_entry(tree[1], name, len(commit) // 2)
-    if entry is None or entry[0] == b"40000":
-        return None
-    mode, object_id = entry
-    if mode == b"160000":
-        raise ArtifactsShowError(f"{path} at commit {commit} is a submodule, not a file")
-    if mode == b"120000":
-        raise ArtifactsShowError(f"{path} at commit {commit} is a symbolic link; only files are read")
-    try:
-        found = batch.read(object_id)
-    except git.ObjectTooLarge as large:
-        raise ArtifactsShowError(
-            f"{path} at commit {commit} is {large.size} bytes, more than the {large.limit} bytes "
-            "artifacts-show reads"
-        ) from None
-    return found[1] if found is not None and found[0] == "blob" else None
+
+    def __init__(self, batch: git.CatFileBatch, commit: str) -> None:
+        self.batch, self.commit = batch, commit
+        self._trees: Dict[str, Optional[bytes]] = {}
+
+    def _tree(self, folder: str) -> Optional[bytes]:
+        if folder not in self._trees:
+            found = self.batch.read(f"{self.commit}:{folder}")
+            self._trees[folder] = found[1] if found is not None and found[0] == "tree" else None
+        return self._trees[folder]
+
+    def __call__(self, path: str) -> Optional[bytes]:
+        """The bytes of the regular file ``path``; None if there is none."""
+        parent, _, name = path.rpartition("/")
+        tree = self._tree(parent)
+        entry = tree_entry(tree, name, len(self.commit) // 2) if tree is not None else None
+        if entry is None or entry[0] == b"40000":
+            return None
+        mode, object_id = entry
+        where = f"{path} at commit {self.commit}"
+        if mode == b"160000":
+            raise ArtifactsShowError(f"{where} is a submodule, not a file")
+        if mode == b"120000":
+            raise ArtifactsShowError(f"{where} is a symbolic link; only files are read")
+        try:
+            found = self.batch.read(object_id)
+        except git.ObjectTooLarge as large:
+            raise ArtifactsShowError(
+                f"{where} is {large.size} bytes, more than the {large.limit} bytes artifacts-show reads"
+            ) from None
+        return found[1] if found is not None and found[0] == "blob" else None
 
 
 class LocalRepository:
@@ -206,7 +218,7 @@ class LocalRepository:
     @contextlib.contextmanager
     def files_at(self, commit: str) -> Iterator[FileReader]:
         with git.CatFileBatch(cwd=self.path, max_size=MAX_FILE_BYTES) as batch:
-            yield lambda path: read_file(batch, commit, path)
+            yield CommitFiles(batch, commit)
 
     def close(self) -> None:
         pass
@@ -239,19 +251,21 @@ class RemoteRepository:
     """A remote registry, never cloned: ``ls-remote`` for the tags, then only what answers need.
 
     Objects land in a per-URL bare partial repository in the cache; what was
-    learned from them (a tag's commit and date, a file at a commit) is kept as
-    facts, so a warm lookup is one ``git ls-remote`` and nothing else.
+    learned from tag objects (the commit, the tagger date) is kept as facts,
+    and the api remembers answers per commit, so a warm lookup is one
+    ``git ls-remote`` and nothing else.
     """
 
     subproject = ""
 
     def __init__(self, remote: RemoteUrl) -> None:
         self.remote = remote
-        self.is_bundle = os.path.isfile(remote.url)
         self.cache = CacheFolder.open(remote.url)
         self._env = self._environment()
         self._listing: Dict[str, Tuple[str, Optional[str]]] = {}
-        self._batch: Optional[git.CatFileBatch] = None
+        self._known: Optional[TagFacts] = None
+        self._tag_of: Dict[str, str] = {}  # commit -> a tag to fetch it by
+        self._files: Optional[CommitFiles] = None
         self._session = contextlib.ExitStack()
 
     def _environment(self) -> Dict[str, str]:
@@ -279,15 +293,16 @@ class RemoteRepository:
         output = git.run(["ls-remote", "--tags", "--", self.remote.url], env=self._env)
         self._listing = parse_ls_remote(output)
         known = self._tag_facts()
-        if self.is_bundle:
+        if self.remote.bundle:
             unknown = [name for name, (oid, _) in self._listing.items() if oid not in known]
             if unknown:
                 known = self._learn_tags(unknown)
         records = []
         for name, (object_id, peeled) in sorted(self._listing.items()):
             commit, date = known.get(object_id, (peeled or "", None))
-            if commit and (peeled or self.is_bundle):  # not a lightweight tag, not a tag of a tree
+            if commit and (peeled or self.remote.bundle):  # not a lightweight tag, not a tag of a tree
                 records.append(TagRecord(name, commit, date, object_id))
+                self._tag_of.setdefault(commit, name)
         return records
 
     def with_dates(self, tags: List[TagRecord]) -> List[TagRecord]:
@@ -295,19 +310,23 @@ class RemoteRepository:
         known = self._learn_tags(undated) if undated else self._tag_facts()
         return [tag._replace(date=known.get(tag.object_id, ("", tag.date))[1]) for tag in tags]
 
-    def _tag_facts(self) -> TagFacts:
+    def _tag_facts(self, fresh: bool = False) -> TagFacts:
         """What each tag object is known to peel to ('' if not a commit), and its tagger date.
 
-        One file for all tags of the URL, so a warm lookup reads it once.
+        One file for all tags of the URL, read once per lookup (again, ``fresh``,
+        before adding to it, so that what other lookups learned is kept).
         """
-        facts: TagFacts = {}
-        for line in (self.cache.facts.get("tags") or b"").decode().splitlines():
-            object_id, commit, date = line.split(" ")
-            facts[object_id] = (commit if commit != "-" else "", int(date) if date != "-" else None)
-        return facts
+        if self._known is None or fresh:
+            self._known = {}
+            for line in (self.cache.facts.get("tags") or b"").decode().splitlines():
+                object_id, commit, date = line.split(" ")
+                self._known[object_id] = (commit if commit != "-" else "",
+                                          int(date) if date != "-" else None)
+        return self._known
 
     def _remember_tags(self, learned: TagFacts) -> TagFacts:
-        facts = {**self._tag_facts(), **learned}
+        facts = self._tag_facts(fresh=True)
+        facts.update(learned)
         self.cache.facts.put("tags", "".join(
             f"{object_id} {commit or '-'} {'-' if date is None else date}\n"
             for object_id, (commit, date) in sorted(facts.items())
@@ -356,13 +375,7 @@ class RemoteRepository:
             self._end_session()
 
     def _read(self, commit: str, path: str) -> Optional[bytes]:
-        key = f"file/{commit}/{path}"
-        fact = self.cache.facts.get(key)
-        if fact is None:
-            content = self._despite_the_cache(lambda: self._read_with_git(commit, path))
-            fact = b"-" if content is None else b"+" + content
-            self.cache.facts.put(key, fact)
-        return None if fact == b"-" else fact[1:]
+        return self._despite_the_cache(lambda: self._read_with_git(commit, path))
 
     def _despite_the_cache(self, work: Callable[[], T]) -> T:
         """Do ``work``; if git fails, try again in a rebuilt cache, then in a temporary one.
@@ -396,28 +409,27 @@ class RemoteRepository:
         self.cache = CacheFolder.temporary()
 
     def _read_with_git(self, commit: str, path: str) -> Optional[bytes]:
-        if self._batch is None:
+        if self._files is None:
             self._session.enter_context(self._locked_repo())
             marker = os.path.join(self.cache.repo, "artifacts-show-commits", commit)
             if not os.path.exists(marker):
-                known = self._tag_facts()
-                tag = min(name for name, (object_id, peeled) in self._listing.items()
-                          if commit in (peeled, known.get(object_id, ("", None))[0]))
+                tag = self._tag_of[commit]
                 self._fetch(["--depth=1", "--filter=blob:none"], f"+refs/tags/{tag}:refs/tags/{tag}\n")
                 os.makedirs(os.path.dirname(marker), exist_ok=True)
                 open(marker, "wb").close()
-            self._batch = self._session.enter_context(
+            batch = self._session.enter_context(
                 git.CatFileBatch(cwd=self.cache.repo, env=self._env, max_size=MAX_FILE_BYTES)
             )
-            found = self._batch.read(commit)
+            found = batch.read(commit)
             if found is None or found[0] != "commit":
                 self._remember_tags({object_id: ("", None) for object_id, peeled
                                      in self._listing.values() if peeled == commit})
                 raise NotACommitError(commit)
-        return read_file(self._batch, commit, path)
+            self._files = CommitFiles(batch, commit)
+        return self._files(path)
 
     def _end_session(self) -> None:
-        self._batch = None
+        self._files = None
         self._session.close()
 
     def close(self) -> None:

@@ -33,6 +33,7 @@ class RemoteUrl(NamedTuple):
     url: str
     username: Optional[str] = None
     password: Optional[str] = None
+    bundle: bool = False  # a bundle file: listed unpeeled, fetched whole
 
     @property
     def credential_scope(self) -> str:
@@ -78,8 +79,8 @@ def classify(repo: Optional[Union[str, "os.PathLike[str]"]]) -> Union[LocalPath,
         if not host or host.startswith("-"):
             raise InvalidArgumentError(f"invalid repo {shown(repo)}: bad host name")
         return RemoteUrl(repo)
-    if os.path.isfile(repo):  # a git bundle
-        return RemoteUrl(os.path.abspath(repo))
+    if os.path.isfile(repo):
+        return RemoteUrl(os.path.abspath(repo), bundle=True)
     return LocalPath(repo)
 
 
