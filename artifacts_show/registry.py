@@ -42,15 +42,10 @@ def compare_events(a: Event, b: Event) -> int:
         return -1 if a.tag.counter < b.tag.counter else 1
     if a.date is None or b.date is None:
         raise OrderUnknown(a.tag.name, b.tag.name)
-    tie_breakers = [
-        (a.date, b.date),
-        (a.tag.counter if a.tag.counter is not None else -1,
-         b.tag.counter if b.tag.counter is not None else -1),
-    ]
-    for left, right in tie_breakers:
-        if left != right:
-            return -1 if left < right else 1
-    return (a.tag.name > b.tag.name) - (a.tag.name < b.tag.name)
+    # Tagger date, then counter (a missing one first), then tag name.
+    key_a = (a.date, -1 if a.tag.counter is None else a.tag.counter, a.tag.name)
+    key_b = (b.date, -1 if b.tag.counter is None else b.tag.counter, b.tag.name)
+    return (key_a > key_b) - (key_a < key_b)
 
 
 _ORDER_KEY = functools.cmp_to_key(compare_events)
