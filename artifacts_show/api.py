@@ -62,13 +62,13 @@ def artifacts_show(
     artifact, pinned = _validate(name, version, stage)
     with open_repository(repo) as repository:
         records = repository.annotated_tags()
-        parsed = _parse(records)
-        mine = [record for record in records
-                if record.name in parsed and parsed[record.name].artifact == artifact]
+        parsed = _parse(artifact, records)
+        mine = [record for record in records if record.name in parsed]
         if not mine:
-            others = ", ".join(sorted({tag.artifact.full for tag in parsed.values()})) or "none"
+            tagged = {tag.artifact.full for tag in map(parse_tag, (record.name for record in records)) if tag}
             raise ArtifactNotFoundError(
-                f"no registry tags for artifact '{artifact}'; artifacts with tags: {others}"
+                f"no registry tags for artifact '{artifact}'; "
+                f"artifacts with tags: {', '.join(sorted(tagged)) or 'none'}"
             )
         while True:
             try:
@@ -114,13 +114,19 @@ def _validate(
     return artifact, pinned
 
 
-def _parse(records: Sequence[TagRecord]) -> Dict[str, RegistryTag]:
-    """Each registry tag's name, parsed once."""
+def _parse(artifact: ArtifactName, records: Sequence[TagRecord]) -> Dict[str, RegistryTag]:
+    """The registry tags of ``artifact``, parsed, by tag name.
+
+    The artifact part of a tag name ends at its first ``@`` or ``#``, so a
+    prefix test leaves out other artifacts' tags before the grammar is applied.
+    """
+    prefix = artifact.in_tag
     parsed = {}
     for record in records:
-        tag = parse_tag(record.name)
-        if tag is not None:
-            parsed[record.name] = tag
+        if record.name.startswith(prefix) and record.name[len(prefix):len(prefix) + 1] in ("@", "#"):
+            tag = parse_tag(record.name)
+            if tag is not None and tag.artifact == artifact:
+                parsed[record.name] = tag
     return parsed
 
 
@@ -153,7 +159,6 @@ def _read_path(repository: Repository, artifact: ArtifactName, commit: str) -> s
     remembered = memo.get(key) if memo is not None else None
     if remembered is not None:
         return remembered.decode("utf-8", "surrogateescape")
-    dvcyaml.preload()
     path = _declared_path(repository, artifact, commit)
     if memo is not None:
         memo.put(key, path.encode("utf-8", "surrogateescape"))
@@ -162,6 +167,7 @@ def _read_path(repository: Repository, artifact: ArtifactName, commit: str) -> s
 
 def _declared_path(repository: Repository, artifact: ArtifactName, commit: str) -> str:
     with repository.files_at(commit) as read_file:
+        dvcyaml.preload()  # while git starts, and perhaps fetches the commit
         content = read_file(artifact.dvcyaml_path)
         if content is None:
             raise ArtifactNotFoundError(

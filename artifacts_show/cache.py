@@ -170,9 +170,10 @@ class CacheFolder:
                         os.remove(os.path.join(folder, name))
 
     def reset_repo(self) -> None:
-        import shutil
+        if os.path.lexists(self.repo):
+            import shutil
 
-        shutil.rmtree(self.repo, ignore_errors=True)
+            shutil.rmtree(self.repo, ignore_errors=True)
 
     def close(self) -> None:
         if self.is_temporary:

@@ -1,6 +1,6 @@
 """The one place that starts git.
 
-Every git process goes through :func:`run` or :class:`CatFileBatch`: no shell,
+Every git process goes through :func:`run`, :func:`start` or :class:`CatFileBatch`: no shell,
 no terminal prompts, a timeout that kills the whole process group, output
 captured, and any failure turned into :class:`GitError` carrying git's own
 message with credentials in URLs replaced by ``***``. This module knows
@@ -125,30 +125,48 @@ def _failure(args: Sequence[str], returncode: int, stderr: bytes) -> GitError:
     return GitError(redact(f"{_describe(args)} failed: {message}"))
 
 
-def _run_unchecked(
-    args: Sequence[str],
-    cwd: Optional[str] = None,
-    env: Optional[Mapping[str, str]] = None,
-    stdin: Optional[bytes] = None,
-) -> bytes:
-    timeout = timeout_seconds()
-    started = time.monotonic()
-    process = _start(args, cwd, env, subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
-    try:
-        stdout, stderr = process.communicate(stdin, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        process.communicate()
-        raise _timed_out(args, timeout) from None
-    except BaseException:  # interrupted (Ctrl-C, SIGTERM): leave no git behind
-        _kill_group(process)
-        process.wait()
-        raise
-    finally:
-        _debug("%s (%.3f s)", _describe(args), time.monotonic() - started)
-    if process.returncode != 0:
-        raise _failure(args, process.returncode, stderr)
-    return stdout
+class RunningGit:
+    """A git process already started; :meth:`output` waits for it.
+
+    Starting early lets the caller work while git talks to a server (a lookup
+    starts ``ls-remote`` before it has loaded what it needs to read the answer).
+    """
+
+    def __init__(
+        self,
+        args: Sequence[str],
+        cwd: Optional[str] = None,
+        env: Optional[Mapping[str, str]] = None,
+        stdin: Optional[bytes] = None,
+    ) -> None:
+        self._args, self._stdin = args, stdin
+        self._timeout = timeout_seconds()
+        self._started = time.monotonic()
+        self._process = _start(args, cwd, env, subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
+
+    def output(self) -> bytes:
+        """git's stdout once it exits; GitError if it failed or outlived the timeout."""
+        process, remaining = self._process, self._timeout - (time.monotonic() - self._started)
+        try:
+            stdout, stderr = process.communicate(self._stdin, timeout=max(remaining, 0.001))
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            process.communicate()
+            raise _timed_out(self._args, self._timeout) from None
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM): leave no git behind
+            self.abandon()
+            raise
+        finally:
+            _debug("%s (%.3f s)", _describe(self._args), time.monotonic() - self._started)
+        if process.returncode != 0:
+            raise _failure(self._args, process.returncode, stderr)
+        return stdout
+
+    def abandon(self) -> None:
+        """Kill git and its helpers (the output is no longer wanted) and reap them."""
+        if self._process.returncode is None:
+            _kill_group(self._process)
+            self._process.communicate()
 
 
 def _parse_git_version(output: str) -> PackagingVersion:
@@ -187,7 +205,7 @@ def ensure_supported_git() -> str:
         return remembered.decode()
     from packaging.version import Version
 
-    found = _parse_git_version(_run_unchecked(["--version"]).decode("utf-8", "replace"))
+    found = _parse_git_version(RunningGit(["--version"]).output().decode("utf-8", "replace"))
     if found < Version(MINIMUM_GIT_VERSION):
         raise GitError(f"artifacts-show needs git {MINIMUM_GIT_VERSION} or newer; found git {found}")
     if memo:
@@ -202,8 +220,18 @@ def run(
     stdin: Optional[bytes] = None,
 ) -> bytes:
     """Run ``git *args`` and return its stdout; raise GitError on any failure."""
+    return start(args, cwd=cwd, env=env, stdin=stdin).output()
+
+
+def start(
+    args: Sequence[str],
+    cwd: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    stdin: Optional[bytes] = None,
+) -> RunningGit:
+    """Start ``git *args``; its :meth:`RunningGit.output` is what :func:`run` returns."""
     ensure_supported_git()
-    return _run_unchecked(args, cwd=cwd, env=env, stdin=stdin)
+    return RunningGit(args, cwd=cwd, env=env, stdin=stdin)
 
 
 class ObjectTooLarge(GitError):

@@ -239,6 +239,23 @@ def _dvc_subproject(path: str, prefix: str) -> str:
     return ""
 
 
+def _is_repository(path: str, object_format: Optional[str]) -> bool:
+    """Whether ``path`` holds a bare repository (of ``object_format``, if given).
+
+    git writes ``objectformat = sha256`` into the config of a SHA-256 repository.
+    """
+    if not os.path.isfile(os.path.join(path, "HEAD")):
+        return False
+    if object_format is None:
+        return True
+    try:
+        with open(os.path.join(path, "config"), "rb") as config:
+            sha256 = b"objectformat = sha256" in config.read()
+    except OSError:
+        return False
+    return sha256 == (object_format == "sha256")
+
+
 _CREDENTIAL_HELPER = (
     '!f() { test "$1" = get && printf "username=%s\\npassword=%s\\n" '
     '"$ARTIFACTS_SHOW_USERNAME" "$ARTIFACTS_SHOW_PASSWORD"; }; f'
@@ -260,13 +277,24 @@ class RemoteRepository:
 
     def __init__(self, remote: RemoteUrl) -> None:
         self.remote = remote
-        self.cache = CacheFolder.open(remote.url)
         self._env = self._environment()
+        # Listed while the rest of the lookup gets ready: a warm lookup is this process alone.
+        self._listing_run: Optional[git.RunningGit] = git.start(
+            ["ls-remote", "--tags", "--", remote.url], env=self._env
+        )
         self._listing: Dict[str, Tuple[str, Optional[str]]] = {}
         self._known: Optional[TagFacts] = None
         self._tag_of: Dict[str, str] = {}  # commit -> a tag to fetch it by
         self._files: Optional[CommitFiles] = None
-        self._session = contextlib.ExitStack()
+        self._fetching: Optional[git.RunningGit] = None  # the fetch of the commit being read
+        self._session: Optional[contextlib.ExitStack] = None  # the lock, the fetch, cat-file
+        try:
+            self.cache = CacheFolder.open(remote.url)
+            if not _is_repository(self.cache.repo, None):
+                self._make_repo_while_listing()
+        except BaseException:
+            self._listing_run.abandon()
+            raise
 
     def _environment(self) -> Dict[str, str]:
         pairs = [
@@ -290,8 +318,9 @@ class RemoteRepository:
         return {**git.config_env(pairs), **secrets}
 
     def annotated_tags(self) -> List[TagRecord]:
-        output = git.run(["ls-remote", "--tags", "--", self.remote.url], env=self._env)
-        self._listing = parse_ls_remote(output)
+        assert self._listing_run is not None, "the tags of a remote repository are listed once"
+        running, self._listing_run = self._listing_run, None
+        self._listing = parse_ls_remote(running.output())
         known = self._tag_facts()
         if self.remote.bundle:
             unknown = [name for name, (oid, _) in self._listing.items() if oid not in known]
@@ -339,7 +368,7 @@ class RemoteRepository:
 
         def fetch_and_list() -> Dict[str, TagRecord]:
             with self._locked_repo():
-                self._fetch(["--depth=1", "--filter=tree:0"], refspecs)
+                self._start_fetch(["--depth=1", "--filter=tree:0"], refspecs).output()
                 return {tag.object_id: tag for tag in _list_tags(self.cache.repo, self._env)}
 
         found = self._despite_the_cache(fetch_and_list)
@@ -349,27 +378,47 @@ class RemoteRepository:
             learned[self._listing[name][0]] = (tag.commit, tag.date) if tag else ("", None)
         return self._remember_tags(learned)
 
-    def _fetch(self, options: List[str], refspecs: str) -> None:
-        git.run(
+    def _start_fetch(self, options: List[str], refspecs: str) -> git.RunningGit:
+        return git.start(
             ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", *options, "--stdin", "origin"],
             cwd=self.cache.repo, env=self._env, stdin=refspecs.encode("utf-8", "surrogateescape"),
         )
 
+    def _object_format(self) -> Optional[str]:
+        """The remote's object format, once the listing has told it."""
+        some_id = next(iter(self._listing.values()), ("",))[0]
+        return ("sha256" if len(some_id) == 64 else "sha1") if some_id else None
+
     @contextlib.contextmanager
-    def _locked_repo(self) -> Iterator[None]:
+    def _locked_repo(self, wait: Optional[float] = None) -> Iterator[None]:
         """The cache repository, created if needed, under the URL's lock."""
-        with self.cache.locked(git.timeout_seconds()):
+        with self.cache.locked(git.timeout_seconds() if wait is None else wait):
             self.cache.remove_stale_locks()
-            if not os.path.isfile(os.path.join(self.cache.repo, "HEAD")):
+            object_format = self._object_format()
+            if not _is_repository(self.cache.repo, object_format):
                 self.cache.reset_repo()
-                some_id = next(iter(self._listing.values()), ("",))[0]
-                object_format = "sha256" if len(some_id) == 64 else "sha1"
-                git.run(["init", "--quiet", "--bare", f"--object-format={object_format}", self.cache.repo])
+                git.run(["init", "--quiet", "--bare", f"--object-format={object_format or 'sha1'}",
+                         self.cache.repo])
             yield
+
+    def _make_repo_while_listing(self) -> None:
+        """Create the repository of a cold cache now, while git lists the tags.
+
+        SHA-1 is a guess until the listing tells (a SHA-256 remote gets its
+        repository made again). If another lookup holds the lock, it is making
+        it; if this fails, the first read meets the failure again, and retries.
+        """
+        with contextlib.suppress(GitError):
+            with self._locked_repo(wait=0):
+                pass
 
     @contextlib.contextmanager
     def files_at(self, commit: str) -> Iterator[FileReader]:
+        """Files at ``commit``. Its fetch has started when this returns, so that
+        the caller can get ready to read (load YAML) while it runs."""
         try:
+            with contextlib.suppress(GitError):  # met again, and retried, by the first read
+                self._start_session(commit)
             yield lambda path: self._read(commit, path)
         finally:
             self._end_session()
@@ -408,13 +457,31 @@ class RemoteRepository:
         self.cache.close()
         self.cache = CacheFolder.temporary()
 
+    def _start_session(self, commit: str) -> None:
+        """Take the URL's lock, held until the files are read, and start fetching
+        ``commit`` unless it is here already: all of it or none of it."""
+        with contextlib.ExitStack() as session:
+            session.enter_context(self._locked_repo())
+            if not os.path.exists(self._fetched_marker(commit)):
+                tag = self._tag_of[commit]
+                running = self._start_fetch(["--depth=1", "--filter=blob:none"],
+                                            f"+refs/tags/{tag}:refs/tags/{tag}\n")
+                session.callback(running.abandon)
+                self._fetching = running
+            self._session = session.pop_all()
+
+    def _fetched_marker(self, commit: str) -> str:
+        return os.path.join(self.cache.repo, "artifacts-show-commits", commit)
+
     def _read_with_git(self, commit: str, path: str) -> Optional[bytes]:
         if self._files is None:
-            self._session.enter_context(self._locked_repo())
-            marker = os.path.join(self.cache.repo, "artifacts-show-commits", commit)
-            if not os.path.exists(marker):
-                tag = self._tag_of[commit]
-                self._fetch(["--depth=1", "--filter=blob:none"], f"+refs/tags/{tag}:refs/tags/{tag}\n")
+            if self._session is None:
+                self._start_session(commit)
+            assert self._session is not None
+            if self._fetching is not None:
+                running, self._fetching = self._fetching, None
+                running.output()
+                marker = self._fetched_marker(commit)
                 os.makedirs(os.path.dirname(marker), exist_ok=True)
                 open(marker, "wb").close()
             batch = self._session.enter_context(
@@ -429,9 +496,14 @@ class RemoteRepository:
         return self._files(path)
 
     def _end_session(self) -> None:
-        self._files = None
-        self._session.close()
+        """Release the lock; stop a fetch or a ``cat-file`` still running."""
+        self._files = self._fetching = None
+        if self._session is not None:
+            session, self._session = self._session, None
+            session.close()
 
     def close(self) -> None:
+        if self._listing_run is not None:  # the lookup failed before it read the listing
+            self._listing_run.abandon()
         self._end_session()
         self.cache.close()

@@ -105,6 +105,16 @@ def test_help_has_examples():
     assert "examples:" in result.stdout and "--stage" in result.stdout and "exit status" in result.stdout
 
 
+@pytest.mark.parametrize("columns", [50, 120])
+def test_help_is_as_wide_as_the_terminal(columns, monkeypatch):
+    """argparse is given the width that shutil would find ($COLUMNS here), without loading shutil."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    result = cli("--help")
+    options = result.stdout.split("positional arguments:")[1].split("\n\nexamples:")[0].splitlines()
+    assert max(len(line) for line in options) <= columns - 2
+    assert any(len(line) > 48 for line in options) == (columns > 50)  # the wide one uses its width
+
+
 def test_version_alone_prints_the_program_version():
     result = cli("--version")
     assert (result.returncode, result.stdout) == (0, f"artifacts-show {artifacts_show.__version__}\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 
 import pytest
 
@@ -184,3 +185,38 @@ def _running(pid: int) -> bool:
             return stat_file.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_started_git_runs_while_the_caller_works_and_abandoning_it_leaves_nothing(monkeypatch, tmp_path):
+    """``start`` returns while git runs (its child is already up); ``abandon`` kills both and reaps."""
+    fake = tmp_path / "git"
+    pidfile = tmp_path / "child.pid"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "--version" ]; then echo "git version 2.39.5"; exit 0; fi\n'
+        f"sleep 30 & echo $! > {pidfile}.new && mv {pidfile}.new {pidfile}\nwait\n"
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    running = git.start(["ls-remote", "--tags", "--", "https://example.com/r.git"])
+    deadline = time.monotonic() + 10
+    while not pidfile.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    child = int(pidfile.read_text())
+    assert _running(child)
+    running.abandon()
+    assert running._process.returncode is not None  # git itself is reaped, not a zombie
+    deadline = time.monotonic() + 5  # its child gets the same SIGKILL, delivered a moment later
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _running(child)
+
+
+def test_output_of_a_started_git_is_checked_like_run(fp):
+    fp.register(VERSION, stdout="git version 2.39.5\n")
+    fp.register(["git", "ls-remote", "--tags", "--", "u"], stdout=b"listing")
+    fp.register(["git", "ls-remote", "--tags", "--", "v"], returncode=128, stderr=b"fatal: no such repo")
+    assert git.start(["ls-remote", "--tags", "--", "u"]).output() == b"listing"
+    failing = git.start(["ls-remote", "--tags", "--", "v"])
+    with pytest.raises(GitError, match="git ls-remote --tags -- v failed: fatal: no such repo"):
+        failing.output()

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from artifacts_show import artifacts_show
+from artifacts_show import git as git_layer
 from fixtures.builder import build, git
 from fixtures.registries import CASES, EXAMPLE_LOOKUPS, EXAMPLE_REGISTRY
 from fixtures.servers import GitDaemon, SmartHttpServer, ssh_stand_in
@@ -75,3 +76,41 @@ CASE_LOOKUPS = [
 def test_rules_through_every_transport(served, url_for, case, lookup, transport):
     _, built = served
     check(lookup, built[case.name], artifacts_show, url_for(transport, case.name))
+
+
+@pytest.fixture(scope="module")
+def served_sha256(tmp_path_factory):
+    base = str(tmp_path_factory.mktemp("served-sha256"))
+    built = build(EXAMPLE_REGISTRY, os.path.join(base, "example.git"), bare=True, object_format="sha256")
+    git("config", "uploadpack.allowFilter", "true", cwd=built.path)
+    git("bundle", "create", "-q", os.path.join(base, "example.bundle"), "--all", cwd=built.path)
+    server = SmartHttpServer(base)
+    yield base, built, server
+    server.stop()
+
+
+@pytest.mark.parametrize("transport", ["http", "file", "bundle"])
+def test_sha256_registry(served_sha256, transport, monkeypatch):
+    """The cache repository of a cold cache is made as SHA-1 while the tags are listed,
+    then made again, before any fetch, once the listing shows SHA-256 names."""
+    base, built, server = served_sha256
+    url = {"http": server.url("example.git"), "file": f"file://{base}/example.git",
+           "bundle": os.path.join(base, "example.bundle")}[transport]
+    started = []
+    real_start = git_layer.start
+
+    def start(args, **options):
+        started.append(args[0])
+        return real_start(args, **options)
+
+    monkeypatch.setattr(git_layer, "start", start)
+    result = artifacts_show("churn-model", stage="prod", repo=url)
+    assert result["rev"] == built.commits["churn-1"]
+    # one fetch of the commit (a bundle first gives its tag objects): none failed and was retried
+    assert started.count("fetch") == (2 if transport == "bundle" else 1)
+    for lookup in EXAMPLE_LOOKUPS:
+        check(lookup, built, artifacts_show, url)
+    cache = os.environ["ARTIFACTS_SHOW_CACHE_DIR"]
+    (folder,) = [name for name in os.listdir(cache) if name != "memo"]
+    with open(os.path.join(cache, folder, "repo.git", "config")) as config:
+        assert "objectformat = sha256" in config.read()

@@ -259,3 +259,22 @@ def test_answers_are_never_stale(tmp_path, monkeypatch):
     finally:
         server.stop()
     shutil.rmtree(tmp_path / "cache")
+
+
+def test_a_repository_closed_before_its_tags_are_read_leaves_no_git():
+    """The listing starts with the repository; a lookup that ends first does not leave it running."""
+    from artifacts_show.repos import RemoteRepository
+    from artifacts_show.urls import classify
+
+    silent = SilentServer()
+    try:
+        repository = RemoteRepository(classify(f"http://127.0.0.1:{silent.port}/r.git"))
+        time.sleep(0.2)
+        assert [line for line in command_lines() if str(silent.port).encode() in line]
+        started = time.monotonic()
+        repository.close()
+        assert time.monotonic() - started < 5
+        time.sleep(0.2)  # while the server still holds the connection open
+        assert not [line for line in command_lines() if str(silent.port).encode() in line]
+    finally:
+        silent.stop()
