@@ -5,14 +5,19 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Sequence
-from typing import Dict, List, Optional, Union
 
 from . import dvcyaml, registry
 from .cache import memo_store
 from .errors import ArtifactNotFoundError, ArtifactsShowError, InvalidArgumentError
 from .names import ArtifactName, parse_full_name, shown, validate_stage
-from .repos import NotACommitError, Repository, TagRecord, open_repository
+from .repos import NotACommitError, TagRecord, open_repository
 from .tags import RegistryTag, Version, parse_tag, parse_version
+
+TYPE_CHECKING = False  # see artifacts_show/__init__.py
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Union
+
+    from .repos import Repository
 
 
 def artifacts_show(

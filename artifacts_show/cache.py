@@ -19,9 +19,12 @@ import sys
 import threading
 import time
 import zlib
-from typing import Iterator, Optional
 
 from .errors import GitTimeoutError
+
+TYPE_CHECKING = False  # see artifacts_show/__init__.py
+if TYPE_CHECKING:
+    from typing import Iterator, Optional
 
 CACHE_DIR_ENV = "ARTIFACTS_SHOW_CACHE_DIR"
 NO_CACHE_ENV = "ARTIFACTS_SHOW_NO_CACHE"

@@ -12,11 +12,15 @@ import posixpath
 import re
 import sys
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, List, Optional, Set
 
 from .errors import ArtifactNotFoundError, ArtifactsShowError
 
-FileReader = Callable[[str], Optional[bytes]]
+TYPE_CHECKING = False  # see artifacts_show/__init__.py
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional, Set
+
+    FileReader = Callable[[str], Optional[bytes]]
+
 DEFAULT_PARAMS_FILE = "params.yaml"
 _URL_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
 _WINDOWS_ABSOLUTE_RE = re.compile(r"[a-zA-Z]:[\\/]")

@@ -18,13 +18,15 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import IO, TYPE_CHECKING, Dict, Optional, Tuple
 
 from . import cache
 from .errors import GitError, GitTimeoutError, InvalidArgumentError
 from .urls import redact
 
+TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
+    from typing import IO, Dict, Optional, Tuple
+
     from packaging.version import Version as PackagingVersion
 
 MINIMUM_GIT_VERSION = "2.31"

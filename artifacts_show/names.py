@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import NamedTuple
 
+from ._records import NamedTuple
 from .errors import InvalidArgumentError
 
 NAME_PATTERN = r"[a-zA-Z0-9](?:[a-zA-Z0-9_/-]*[a-zA-Z0-9])?"

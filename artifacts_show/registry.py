@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from typing import Dict, List, NamedTuple, Optional, Tuple
 
+from ._records import NamedTuple
 from .errors import ArtifactNotFoundError
 from .names import ArtifactName
 from .tags import Action, RegistryTag, Version
+
+TYPE_CHECKING = False  # see artifacts_show/__init__.py
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
 
 
 class OrderUnknown(Exception):

@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Protocol, Tuple, TypeVar, Union
 
 from . import git
+from ._records import NamedTuple
 from .cache import CacheFolder
-from .dvcyaml import FileReader
 from .errors import ArtifactsShowError, GitError, GitTimeoutError
 from .urls import LocalPath, RemoteUrl, classify
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # see artifacts_show/__init__.py
+if TYPE_CHECKING:
+    from typing import Callable, Dict, Iterator, List, Optional, Protocol, Tuple, TypeVar, Union
+
+    from .dvcyaml import FileReader
+
+    T = TypeVar("T")
+    TagFacts = Dict[str, Tuple[str, Optional[int]]]
+    """Tag object id -> (the commit it peels to, or '' if none; its tagger date if known)."""
+
 MAX_FILE_BYTES = 4 << 20
 """Files read from the registry (dvc.yaml, params) are capped at 4 MiB."""
-
-
-TagFacts = Dict[str, Tuple[str, Optional[int]]]
-"""Tag object id -> (the commit it peels to, or '' if none; its tagger date if known)."""
 
 
 class NotACommitError(Exception):
@@ -46,21 +50,23 @@ class TagRecord(NamedTuple):
     object_id: str = ""
 
 
-class Repository(Protocol):
-    subproject: str
-    """The DVC sub-project (relative to the git root) that paths are reported from."""
+if TYPE_CHECKING:  # a type for the api; nothing at run time
 
-    def annotated_tags(self) -> List[TagRecord]:
-        """Annotated tags that point (perhaps through other tags) at commits."""
+    class Repository(Protocol):
+        subproject: str
+        """The DVC sub-project (relative to the git root) that paths are reported from."""
 
-    def with_dates(self, tags: List[TagRecord]) -> List[TagRecord]:
-        """The same tags with their tagger dates filled in."""
+        def annotated_tags(self) -> List[TagRecord]:
+            """Annotated tags that point (perhaps through other tags) at commits."""
 
-    def files_at(self, commit: str) -> contextlib.AbstractContextManager[FileReader]:
-        """A reader of files (paths relative to the git root) at ``commit``; None if absent."""
+        def with_dates(self, tags: List[TagRecord]) -> List[TagRecord]:
+            """The same tags with their tagger dates filled in."""
 
-    def close(self) -> None:
-        """Release what the repository holds (a temporary cache folder)."""
+        def files_at(self, commit: str) -> contextlib.AbstractContextManager[FileReader]:
+            """A reader of files (paths relative to the git root) at ``commit``; None if absent."""
+
+        def close(self) -> None:
+            """Release what the repository holds (a temporary cache folder)."""
 
 
 @contextlib.contextmanager

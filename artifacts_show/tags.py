@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import NamedTuple, Optional, Tuple, Union
 
+from ._records import NamedTuple
 from .names import DIRNAME_PATTERN, NAME_PATTERN, ArtifactName, parse_name_in_tag
+
+TYPE_CHECKING = False  # see artifacts_show/__init__.py
+if TYPE_CHECKING:
+    from typing import Optional, Tuple, Union
+
+    PrereleaseKey = Tuple[Tuple[int, Union[int, str]], ...]
 
 _NUMBER = r"(?:0|[1-9][0-9]*)"
 _PRERELEASE_ID = r"(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)"
@@ -31,8 +37,6 @@ _TAG_RE = re.compile(
     r")"
     r"(?:#(?P<counter>[0-9]+))?"
 )
-
-PrereleaseKey = Tuple[Tuple[int, Union[int, str]], ...]
 
 
 class _VersionParts(NamedTuple):

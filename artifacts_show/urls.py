@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import os
 import re
-from typing import NamedTuple, Optional, Union
 
+from ._records import NamedTuple
 from .errors import InvalidArgumentError
 from .names import shown
+
+TYPE_CHECKING = False  # see artifacts_show/__init__.py
+if TYPE_CHECKING:
+    from typing import Optional, Union
 
 REMOTE_SCHEMES = ("https", "http", "ssh", "git", "file")
 _SCHEME_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)(?P<sep>::|://)")

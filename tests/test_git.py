@@ -160,17 +160,23 @@ def test_no_git_on_path(monkeypatch, tmp_path):
         artifacts_show("m", repo=str(tmp_path))
 
 
-def test_real_timeout_kills_the_process_group(monkeypatch, tmp_path):
-    """A git that hangs (and has a child of its own) is killed whole after the timeout."""
+def hanging_git(tmp_path, monkeypatch):
+    """Put on PATH a git that hangs, with a child of its own; returns where the child's pid will be."""
     fake = tmp_path / "git"
     pidfile = tmp_path / "child.pid"
     fake.write_text(
         "#!/bin/sh\n"
         'if [ "$1" = "--version" ]; then echo "git version 2.39.5"; exit 0; fi\n'
-        f"sleep 30 & echo $! > {pidfile}\nwait\n"
+        f"sleep 30 & echo $! > {pidfile}.new && mv {pidfile}.new {pidfile}\nwait\n"
     )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    return pidfile
+
+
+def test_real_timeout_kills_the_process_group(monkeypatch, tmp_path):
+    """A git that hangs (and has a child of its own) is killed whole after the timeout."""
+    pidfile = hanging_git(tmp_path, monkeypatch)
     monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "0.5")
     with pytest.raises(GitError, match="timed out"):
         artifacts_show("m", repo=str(tmp_path))
@@ -189,15 +195,7 @@ def _running(pid: int) -> bool:
 
 def test_a_started_git_runs_while_the_caller_works_and_abandoning_it_leaves_nothing(monkeypatch, tmp_path):
     """``start`` returns while git runs (its child is already up); ``abandon`` kills both and reaps."""
-    fake = tmp_path / "git"
-    pidfile = tmp_path / "child.pid"
-    fake.write_text(
-        "#!/bin/sh\n"
-        'if [ "$1" = "--version" ]; then echo "git version 2.39.5"; exit 0; fi\n'
-        f"sleep 30 & echo $! > {pidfile}.new && mv {pidfile}.new {pidfile}\nwait\n"
-    )
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    pidfile = hanging_git(tmp_path, monkeypatch)
     running = git.start(["ls-remote", "--tags", "--", "https://example.com/r.git"])
     deadline = time.monotonic() + 10
     while not pidfile.exists() and time.monotonic() < deadline:
