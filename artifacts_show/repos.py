@@ -423,8 +423,12 @@ class RemoteRepository:
         """Files at ``commit``. Its fetch has started when this returns, so that
         the caller can get ready to read (load YAML) while it runs."""
         try:
-            with contextlib.suppress(GitError):  # met again, and retried, by the first read
+            try:
                 self._start_session(commit)
+            except GitTimeoutError:
+                raise  # waiting for the lock again would double the wait
+            except GitError:
+                pass  # met again, and retried, by the first read
             yield lambda path: self._read(commit, path)
         finally:
             self._end_session()

@@ -278,3 +278,22 @@ def test_a_repository_closed_before_its_tags_are_read_leaves_no_git():
         assert not [line for line in command_lines() if str(silent.port).encode() in line]
     finally:
         silent.stop()
+
+
+def test_a_lookup_waits_for_the_cache_lock_once_then_times_out(base, monkeypatch):
+    """Another lookup holding the URL's lock too long: a GitError after one timeout, not two."""
+    import fcntl
+
+    from artifacts_show.cache import cache_root, folder_name
+
+    url = f"file://{base[0]}/example.git"
+    folder = os.path.join(cache_root(), folder_name(url))
+    os.makedirs(folder)
+    monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "2")
+    with open(os.path.join(folder, "lock"), "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        started = time.monotonic()
+        with pytest.raises(GitError, match="timed out after 2 s waiting for the cache lock"):
+            artifacts_show(PROD[0], stage="prod", repo=url)
+        waited = time.monotonic() - started
+    assert 2 <= waited < 3.9, waited
