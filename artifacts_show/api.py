@@ -11,7 +11,7 @@ from .cache import memo_store
 from .errors import ArtifactNotFoundError, ArtifactsShowError, InvalidArgumentError
 from .names import ArtifactName, parse_full_name, shown, validate_stage
 from .repos import NotACommitError, TagRecord, open_repository
-from .tags import RegistryTag, Version, parse_tag, parse_version
+from .tags import RegistryTag, Version, parse_tag, parse_tag_of, parse_version
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
@@ -120,18 +120,12 @@ def _validate(
 
 
 def _parse(artifact: ArtifactName, records: Sequence[TagRecord]) -> Dict[str, RegistryTag]:
-    """The registry tags of ``artifact``, parsed, by tag name.
-
-    The artifact part of a tag name ends at its first ``@`` or ``#``, so a
-    prefix test leaves out other artifacts' tags before the grammar is applied.
-    """
-    prefix = artifact.in_tag
+    """The registry tags of ``artifact``, parsed, by tag name."""
     parsed = {}
     for record in records:
-        if record.name.startswith(prefix) and record.name[len(prefix):len(prefix) + 1] in ("@", "#"):
-            tag = parse_tag(record.name)
-            if tag is not None and tag.artifact == artifact:
-                parsed[record.name] = tag
+        tag = parse_tag_of(artifact, record.name)
+        if tag is not None:
+            parsed[record.name] = tag
     return parsed
 
 

@@ -152,8 +152,7 @@ class RunningGit:
         try:
             stdout, stderr = process.communicate(self._stdin, timeout=max(remaining, 0.001))
         except subprocess.TimeoutExpired:
-            _kill_group(process)
-            process.communicate()
+            self.abandon()
             raise _timed_out(self._args, self._timeout) from None
         except BaseException:  # interrupted (Ctrl-C, SIGTERM): leave no git behind
             self.abandon()

@@ -423,12 +423,7 @@ class RemoteRepository:
         """Files at ``commit``. Its fetch has started when this returns, so that
         the caller can get ready to read (load YAML) while it runs."""
         try:
-            try:
-                self._start_session(commit)
-            except GitTimeoutError:
-                raise  # waiting for the lock again would double the wait
-            except GitError:
-                pass  # met again, and retried, by the first read
+            self._despite_the_cache(lambda: self._start_session(commit))
             yield lambda path: self._read(commit, path)
         finally:
             self._end_session()

@@ -166,6 +166,20 @@ def parse_tag(name: str) -> Optional[RegistryTag]:
     return RegistryTag(name, artifact, action, version, stage, counter)
 
 
+def parse_tag_of(artifact: ArtifactName, name: str) -> Optional[RegistryTag]:
+    """:func:`parse_tag` for the tags of ``artifact`` alone; None for any other tag.
+
+    The artifact part of a tag name ends at its first ``@`` or ``#`` (names
+    hold neither), so a prefix test leaves out other artifacts' tags before
+    the grammar is applied.
+    """
+    prefix = artifact.in_tag
+    if not name.startswith(prefix) or name[len(prefix):len(prefix) + 1] not in ("@", "#"):
+        return None
+    tag = parse_tag(name)
+    return tag if tag is not None and tag.artifact == artifact else None
+
+
 def format_tag(tag: RegistryTag) -> str:
     """Spell a registry tag the way the registry tools write it."""
     if tag.action in (Action.REGISTER, Action.DEREGISTER):

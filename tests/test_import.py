@@ -7,9 +7,9 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def imported_modules(code: str, *args: str) -> set:
+def imported_modules(code: str) -> set:
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code, *args], capture_output=True, text=True,
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
         env=dict(os.environ, PYTHONPATH=ROOT), check=True,
     )
     return {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}

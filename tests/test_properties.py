@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 
 from artifacts_show import InvalidArgumentError
 from artifacts_show.names import ArtifactName, parse_full_name
-from artifacts_show.tags import Action, RegistryTag, Version, format_tag, parse_tag, parse_version
+from artifacts_show.tags import (
+    Action,
+    RegistryTag,
+    Version,
+    format_tag,
+    parse_tag,
+    parse_tag_of,
+    parse_version,
+)
 
 NAME_CHARS = "abcXYZ019"
 names = st.builds(
@@ -27,6 +35,16 @@ versions = st.builds(
     st.lists(identifiers, max_size=3).map(tuple),
     st.lists(st.text("ab01-", min_size=1, max_size=3), max_size=2).map(tuple),
 )
+
+
+def registry_tag(artifact, action, version, stage, counter) -> RegistryTag:
+    """A tag of ``action``, keeping the version or the stage only where the action has one."""
+    return RegistryTag(
+        "", artifact, action,
+        version if action in (Action.REGISTER, Action.DEREGISTER) else None,
+        stage if action in (Action.ASSIGN, Action.UNASSIGN) else None,
+        counter,
+    )
 
 
 @given(st.text())
@@ -58,17 +76,30 @@ def test_version_parser_never_raises(text):
 )
 @settings(max_examples=500)
 def test_formatting_a_parsed_tag_gives_it_back(dirname, name, action, version, stage, counter):
-    artifact = ArtifactName(dirname, name)
-    tag = RegistryTag(
-        "", artifact, action,
-        version if action in (Action.REGISTER, Action.DEREGISTER) else None,
-        stage if action in (Action.ASSIGN, Action.UNASSIGN) else None,
-        counter,
-    )
+    tag = registry_tag(ArtifactName(dirname, name), action, version, stage, counter)
     text = format_tag(tag)
     parsed = parse_tag(text)
     assert parsed == tag._replace(name=text)
     assert format_tag(parsed) == text
+
+
+@given(
+    dirnames, names, dirnames, names, st.sampled_from(list(Action)), versions, names,
+    st.one_of(st.none(), st.integers(min_value=0, max_value=99)), st.text(),
+)
+@settings(max_examples=500)
+def test_the_tags_of_one_artifact_are_what_the_grammar_says(
+    dirname, name, other_dirname, other_name, action, version, stage, counter, noise
+):
+    """The prefix test of parse_tag_of leaves out nothing that parse_tag gives the artifact."""
+    artifact = ArtifactName(dirname, name)
+    tagged = ArtifactName(other_dirname, other_name)
+    for owner in (artifact, tagged):
+        text = format_tag(registry_tag(owner, action, version, stage, counter))
+        for candidate in (text, text + noise, noise):
+            whole = parse_tag(candidate)
+            expected = whole if whole is not None and whole.artifact == artifact else None
+            assert parse_tag_of(artifact, candidate) == expected
 
 
 @given(st.lists(versions, min_size=1, max_size=8))
