@@ -96,7 +96,7 @@ def _warn(warnings: Sequence[str]) -> None:
         import logging
 
         for warning in warnings:
-            logging.getLogger("artifacts_show").warning("%s", warning)
+            logging.getLogger(__package__).warning("%s", warning)
 
 
 def _validate(

@@ -11,8 +11,7 @@ import os
 import signal
 import sys
 
-import artifacts_show
-from artifacts_show import ArtifactNotFoundError, ArtifactsShowError, InvalidArgumentError
+from . import ArtifactNotFoundError, ArtifactsShowError, InvalidArgumentError, __version__, artifacts_show
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
@@ -119,7 +118,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.version is _SHOW_PROGRAM_VERSION:
-        print(f"artifacts-show {artifacts_show.__version__}")
+        print(f"artifacts-show {__version__}")
         return EXIT_FOUND
     if args.name is None:
         parser.error("the artifact NAME is required")
@@ -128,7 +127,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         logging.basicConfig(level=logging.DEBUG, format="artifacts-show: %(levelname)s: %(message)s")
     try:
-        result = artifacts_show.artifacts_show(
+        result = artifacts_show(
             args.name, version=args.version, stage=args.stage, repo=args.repo
         )
     except KeyboardInterrupt:

@@ -7,7 +7,6 @@ read and checked; ``type``, ``desc``, ``labels`` and ``meta`` are not needed.
 
 from __future__ import annotations
 
-import importlib
 import posixpath
 import re
 import sys
@@ -48,7 +47,11 @@ def preload() -> None:
     if "yaml" not in sys.modules:
         import threading
 
-        threading.Thread(target=importlib.import_module, args=("yaml",), name="preload-yaml").start()
+        threading.Thread(target=_import_yaml, name="preload-yaml").start()
+
+
+def _import_yaml() -> None:
+    import yaml  # noqa: F401 - a statement, so that a vendoring tool rewrites it
 
 
 def _yaml_loader() -> Any:

@@ -42,7 +42,7 @@ def _debug(message: str, *args: object) -> None:
     """
     logging = sys.modules.get("logging")
     if logging is not None:
-        logging.getLogger("artifacts_show").debug(message, *args)
+        logging.getLogger(__package__).debug(message, *args)
 
 
 def timeout_seconds() -> float:
