@@ -7,9 +7,12 @@ import pytest
 from artifacts_show import ArtifactNotFoundError
 from artifacts_show.names import ArtifactName
 from artifacts_show.registry import (
+    NO_TAGGER_DATE,
     Event,
     OrderUnknown,
-    compare_events,
+    latest as latest_event,
+    order_key,
+    overview,
     resolve_latest,
     resolve_stage,
     resolve_version,
@@ -131,20 +134,53 @@ def test_pinned_version_not_found_lists_versions():
         pinned("3.0.0", "m@v2.0.0->B", "m@v1.0.0->A", "m@v2.0.0!#1->B")
 
 
-def test_counters_beat_dates():
+def names_in_order(*events: Event):
+    """The tag names of ``events`` ordered as one set, oldest first."""
+    return [event.tag.name for event in sorted(events, key=order_key(events))]
+
+
+def test_counters_decide_when_every_event_of_the_set_has_one():
     a, b = event("m#prod#2", "A", date=2000), event("m#prod#3", "B", date=1000)
-    assert compare_events(a, b) < 0 < compare_events(b, a)
+    assert names_in_order(a, b) == ["m#prod#2", "m#prod#3"]
+    assert latest_event([b, a]) == latest_event([a, b]) == b
 
 
 def test_dates_decide_when_a_counter_is_missing():
     a, b = event("m#prod", "A", date=2000), event("m#prod#3", "B", date=1000)
-    assert compare_events(a, b) > 0
+    assert latest_event([a, b]) == a
+
+
+def test_dates_decide_when_two_counters_are_equal():
+    a, b = event("m#prod#3", "A", date=2000), event("m#dev#3", "B", date=1000)
+    assert latest_event([a, b]) == a
 
 
 def test_date_ties_fall_back_to_counter_then_name():
-    assert compare_events(event("m#prod#1", date=5), event("m#prod!", date=5)) > 0
-    assert compare_events(event("m#prod", date=5), event("m#prod!", date=5)) < 0
-    assert compare_events(event("m#prod", date=5), event("m#prod", date=5)) == 0
+    assert names_in_order(event("m#prod#1", date=5), event("m#prod!", date=5)) == ["m#prod!", "m#prod#1"]
+    assert names_in_order(event("m#prod", date=5), event("m#prod!", date=5)) == ["m#prod", "m#prod!"]
+
+
+def test_the_rule_is_chosen_per_set_so_that_the_order_is_transitive():
+    """Pairwise, a#2 < b#3 (counters), b#3 < c (dates), c < a#2 (dates): a cycle. As one
+    set with a counterless tag, the three are ordered by date, whatever their input order."""
+    a, b, c = event("m#prod#2", "A", date=2000), event("m#prod#3", "B", date=1000), event("m#prod", "C", 1500)
+    assert names_in_order(a, b, c) == names_in_order(c, a, b) == ["m#prod#3", "m#prod", "m#prod#2"]
+    assert latest_event([a, b, c]) == latest_event([c, b, a]) == a
+
+
+def test_a_tag_without_tagger_orders_as_the_oldest():
+    untagged = event("m#prod", "A", date=NO_TAGGER_DATE)
+    dated = event("m#prod!", "A", date=-5)
+    assert latest_event([untagged, dated]) == dated
+    events = [Event(parse_tag("m#prod"), "A", NO_TAGGER_DATE), Event(parse_tag("m#prod!"), "A", 10)]
+    with pytest.raises(ArtifactNotFoundError):
+        resolve_stage(M, events, "prod")
+
+
+def test_order_unknown_names_the_tags_without_dates():
+    with pytest.raises(OrderUnknown) as info:
+        latest_event([event("m#prod", "A"), event("m#prod#3", "B"), event("m#prod!", "A", date=4)])
+    assert info.value.tag_names == ("m#prod", "m#prod#3")
 
 
 def test_order_unknown_only_when_the_answer_depends_on_it():
@@ -156,3 +192,28 @@ def test_order_unknown_only_when_the_answer_depends_on_it():
         latest("m@v1.0.0->A", "m@v1.0.0!#1->A", **undated)
     with pytest.raises(OrderUnknown):
         stage("prod", "m#prod->A", "m#prod#1->B", **undated)
+
+
+def test_dates_are_needed_only_for_the_sets_an_answer_reads():
+    """GTO writes version tags without counters: only sets holding such a tag need dates."""
+    undated = dict(dated=False)
+    gto = ["m@v1.0.0->A", "m@v2.0.0->B", "m@v2.0.0!->B", "m#prod#1->A", "m#prod#2->B", "m@v3.0.0->C"]
+    assert latest(*gto, **undated) == "C"  # the greatest is alive: v2's deregistration never read
+    assert pinned("v1.0.0", *gto, **undated).commit == "A"
+    assert stage("dev", *gto, "m#dev#3->C", **undated) == "C"  # C has no deregistration
+    with pytest.raises(OrderUnknown):
+        stage("prod", *gto, **undated)  # is B still registered? v2.0.0 and v2.0.0! have no counter
+    with pytest.raises(OrderUnknown):
+        latest(*gto[:5], **undated)  # v2.0.0 is the greatest: is it alive?
+
+
+def test_overview_answers_as_the_single_lookups_do():
+    tags = ["m@v1.0.0->A", "m@v2.0.0->B", "m#prod#1->A", "m#staging#2->B", "m#dev#3->C",
+            "m#dev!#4->C", "m@v2.0.0!#5->B", "m@v1.1.0->A"]
+    seen = overview(M, history(*tags))
+    assert seen.deprecated is False
+    assert seen.latest.commit == latest(*tags) == "A" and seen.latest.version == "v1.1.0"
+    assert {name: (answer.commit, answer.version) for name, answer in seen.stages.items()} == {
+        "prod": ("A", "v1.1.0")}  # staging's B is deregistered, dev was unassigned
+    deprecated = overview(M, history(*tags, "m@deprecated#6->A"))
+    assert deprecated == (None, {}, True)

@@ -1,0 +1,134 @@
+"""Property tests of the registry semantics (hypothesis) on random histories of one artifact.
+
+Lazy decisions (dates loaded only for the tags :class:`OrderUnknown` names) must
+equal eager ones (every date loaded); the order of a set must be total and
+independent of the order the events come in; the overview must equal the
+single lookups.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, List, Sequence, Tuple
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from artifacts_show import ArtifactNotFoundError
+from artifacts_show.names import ArtifactName
+from artifacts_show.registry import (
+    NO_TAGGER_DATE,
+    Event,
+    OrderUnknown,
+    latest,
+    order_key,
+    overview,
+    resolve_latest,
+    resolve_stage,
+    resolve_version,
+)
+from artifacts_show.tags import Action, RegistryTag, format_tag, parse_version
+
+M = ArtifactName("", "m")
+VERSIONS = ["v1.0.0", "v1.1.0", "v2.0.0-rc.1", "v2.0.0", "v2.0.0+b"]
+STAGES = ["dev", "prod"]
+COMMITS = "ABCD"
+
+steps = st.tuples(
+    st.sampled_from([Action.REGISTER, Action.REGISTER, Action.DEREGISTER, Action.ASSIGN, Action.UNASSIGN,
+                     Action.DEPRECATE, Action.CREATE]),
+    st.sampled_from(VERSIONS),
+    st.sampled_from(STAGES),
+    st.sampled_from(COMMITS),
+    st.booleans(),  # carries a counter
+    st.one_of(st.integers(0, 6), st.just(NO_TAGGER_DATE)),  # few dates: ties happen
+)
+
+
+def build_events(history: Sequence[tuple]) -> List[Event]:
+    """Events as the tools would leave them: unique tag names, counters increasing when present."""
+    events, seen = [], set()
+    for counter, (action, version, stage, commit, counted, date) in enumerate(history, 1):
+        keeps_version = action in (Action.REGISTER, Action.DEREGISTER)
+        keeps_stage = action in (Action.ASSIGN, Action.UNASSIGN)
+        tag = RegistryTag("", M, action, parse_version(version) if keeps_version else None,
+                          stage if keeps_stage else None, counter if counted else None)
+        tag = tag._replace(name=format_tag(tag))
+        if tag.name not in seen:
+            seen.add(tag.name)
+            events.append(Event(tag, commit, date))
+    return events
+
+
+def outcome(decide: Callable[[List[Event]], object], events: List[Event]) -> object:
+    try:
+        return decide(events)
+    except ArtifactNotFoundError as error:
+        return ("not found", str(error))
+
+
+def lazily(decide: Callable[[List[Event]], object], events: List[Event]) -> Tuple[object, int]:
+    """Decide with no dates, loading only the dates asked for; also how many were loaded."""
+    dates: Dict[str, int] = {event.tag.name: event.date for event in events}  # type: ignore[misc]
+    current = [event._replace(date=None) for event in events]
+    loaded = 0
+    while True:
+        try:
+            return outcome(decide, current), loaded
+        except OrderUnknown as unknown:
+            assert unknown.tag_names, "OrderUnknown must name the tags it needs"
+            wanted = set(unknown.tag_names)
+            assert all(event.date is None for event in current if event.tag.name in wanted)
+            current = [event._replace(date=dates[event.tag.name]) if event.tag.name in wanted else event
+                       for event in current]
+            loaded += len(wanted)
+
+
+DECISIONS = [lambda events: resolve_latest(M, events)]
+DECISIONS += [lambda events, stage=stage: resolve_stage(M, events, stage) for stage in STAGES]
+DECISIONS += [lambda events, version=version: resolve_version(M, events, parse_version(version))
+              for version in VERSIONS]
+DECISIONS += [lambda events: overview(M, events)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(steps, max_size=14))
+def test_lazy_decisions_equal_eager_ones(history):
+    events = build_events(history)
+    for decide in DECISIONS:
+        assert lazily(decide, events)[0] == outcome(decide, events)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(steps, max_size=14))
+def test_no_date_is_needed_when_every_tag_has_a_counter(history):
+    events = [event for event in build_events(history) if event.tag.counter is not None]
+    for decide in DECISIONS:
+        assert lazily(decide, events)[1] == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(steps, min_size=1, max_size=10), st.randoms(use_true_random=False))
+def test_the_order_of_a_set_is_total_and_independent_of_input_order(history, rng):
+    events = build_events(history)
+    key = order_key(events)
+    keys = sorted(map(key, events))
+    assert len(set(keys)) == len(keys), "two different events compare equal"
+    shuffled = list(events)
+    rng.shuffle(shuffled)
+    assert latest(shuffled) == latest(events) == max(events, key=key)
+    ordered = sorted(events, key=key)
+    for first, second, third in zip(ordered, ordered[1:], ordered[2:]):
+        assert key(first) < key(second) < key(third)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(steps, max_size=14))
+def test_the_overview_equals_the_single_lookups(history):
+    events = build_events(history)
+    seen = overview(M, events)
+    single = outcome(lambda events: resolve_latest(M, events).commit, events)
+    assert (seen.latest.commit if seen.latest else None) == (None if isinstance(single, tuple) else single)
+    for stage in STAGES:
+        answer = outcome(lambda events: resolve_stage(M, events, stage).commit, events)
+        in_overview = seen.stages.get(stage)
+        assert (in_overview.commit if in_overview else None) == (None if isinstance(answer, tuple) else answer)
