@@ -9,7 +9,7 @@ from .errors import ArtifactNotFoundError, ArtifactsShowError, GitError, Invalid
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs more than this package
 if TYPE_CHECKING:
-    from .api import artifacts_show
+    from .api import Registry, artifacts_list, artifacts_show
 
 __version__ = "0.1.0"
 __all__ = [
@@ -17,14 +17,24 @@ __all__ = [
     "ArtifactsShowError",
     "GitError",
     "InvalidArgumentError",
+    "Registry",
     "__version__",
+    "artifacts_list",
     "artifacts_show",
 ]
 
 
-def __getattr__(name: str) -> object:
-    if name == "artifacts_show":
-        from .api import artifacts_show
+_LAZY = ("Registry", "artifacts_list", "artifacts_show")
 
-        return artifacts_show
+
+def __getattr__(name: str) -> object:
+    """The lookup machinery loads on first use of these names."""
+    if name in _LAZY:
+        from . import api
+
+        return getattr(api, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,4 +1,9 @@
-"""artifacts_show(): validate -> open the repository -> list tags -> decide the commit -> read dvc.yaml."""
+"""The public calls: validate -> open the repository -> list tags -> decide the commits -> read paths.
+
+:class:`Registry` is a session: one listing of the tags and one fetch cache
+for every lookup made through it. :func:`artifacts_show` and
+:func:`artifacts_list` are one-shot uses of it.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +13,29 @@ from collections.abc import Sequence
 
 from . import dvcyaml, registry
 from .cache import memo_store
-from .errors import ArtifactNotFoundError, ArtifactsShowError, InvalidArgumentError
+from .dvcyaml import DEFAULT_PARAMS_FILE
+from .errors import ArtifactNotFoundError, ArtifactsShowError, GitError, InvalidArgumentError
 from .names import ArtifactName, parse_full_name, shown, validate_stage
-from .repos import NotACommitError, TagRecord, open_repository
-from .tags import RegistryTag, Version, parse_tag, parse_tag_of, parse_version
+from .repos import open_repository
+from .tags import parse_tag, parse_tag_of, parse_version
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
-    from typing import Dict, List, Optional, Union
+    from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
-    from .repos import Repository
+    from .repos import Repository, TagRecord
+    from .tags import Version
+
+    RepoArgument = Optional[Union[str, os.PathLike[str]]]
+    Query = Tuple[str, Optional[str], Optional[str]]
+    """(name, version, stage), as :func:`artifacts_show` takes them."""
 
 
 def artifacts_show(
     name: str,
     version: Optional[str] = None,
     stage: Optional[str] = None,
-    repo: Optional[Union[str, os.PathLike[str]]] = None,
+    repo: RepoArgument = None,
 ) -> Dict[str, str]:
     """Return the Git revision and the path of an artifact of a Git-based model registry.
 
@@ -42,7 +53,9 @@ def artifacts_show(
             logged then). Mutually exclusive with ``stage``.
         stage: a stage name such as ``prod``: the commit most recently assigned
             to that stage and still in it.
-        repo: a local path (work tree, any folder in it, or a bare repository);
+        repo: a local path (work tree, any folder in it, or a bare repository),
+            a remote URL (``https://``, ``http://``, ``ssh://``, ``git://``,
+            ``file://``, ``user@host:path``) or the path of a git bundle;
             default: the repository holding the current directory.
 
         With neither ``version`` nor ``stage``: the greatest registered, not
@@ -64,44 +77,261 @@ def artifacts_show(
         ArtifactsShowError: the base of all of these; raised as such for a
             malformed ``dvc.yaml``, naming the file and the commit.
     """
-    artifact, pinned = _validate(name, version, stage)
-    with open_repository(repo) as repository:
-        records = repository.annotated_tags()
-        parsed = _parse(artifact, records)
-        mine = [record for record in records if record.name in parsed]
-        if not mine:
-            tagged = {tag.artifact.full for tag in map(parse_tag, (record.name for record in records)) if tag}
-            raise ArtifactNotFoundError(
-                f"no registry tags for artifact '{artifact}'; "
-                f"artifacts with tags: {', '.join(sorted(tagged)) or 'none'}"
-            )
-        while True:
+    _validate(name, version, stage)
+    with Registry(repo, artifacts=[name]) as session:
+        return session.show(name, version=version, stage=stage)
+
+
+def artifacts_list(repo: RepoArgument = None, paths: bool = False) -> Dict[str, Dict[str, Any]]:
+    """Every artifact that has registry tags, at a glance (see :meth:`Registry.overview`)."""
+    with Registry(repo) as session:
+        return session.overview(paths=paths)
+
+
+class Registry:
+    """A session with one registry: one listing of its tags, one fetch cache, many lookups.
+
+    ``artifacts`` narrows the listing to those artifacts' tags, which on a large
+    remote registry is much cheaper; a lookup of any other artifact is then an
+    :class:`InvalidArgumentError`. Without it every tag is listed (what
+    :meth:`overview` needs). The listing is made once, when the session starts:
+    a tag added afterwards is seen by the next session. ``warn`` receives the
+    warnings of pinned lookups (default: the package's logger).
+
+    ::
+
+        with Registry("https://example.com/org/registry.git") as registry:
+            registry.show("churn-model", stage="prod")
+            registry.show("nlp:bert")
+    """
+
+    def __init__(
+        self,
+        repo: RepoArgument = None,
+        artifacts: Optional[Iterable[str]] = None,
+        warn: Optional[Callable[[str], None]] = None,
+    ) -> None:
+        self._scope = None if artifacts is None else [parse_full_name(name) for name in artifacts]
+        self._warn = warn or _log_warning
+        self._records: Optional[List[TagRecord]] = None
+        self._repository: Repository = open_repository(repo, self._scope)
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop what still runs (a listing no longer wanted) and release the cache."""
+        self._repository.close()
+
+    def show(self, name: str, version: Optional[str] = None, stage: Optional[str] = None) -> Dict[str, str]:
+        """:func:`artifacts_show` within this session."""
+        (result,) = self.show_many([(name, version, stage)], errors=False)
+        assert isinstance(result, dict)
+        return result
+
+    def show_many(
+        self, queries: Sequence[Query], errors: bool = True
+    ) -> List[Union[Dict[str, str], ArtifactsShowError]]:
+        """Several lookups at once: their commits' files are fetched together.
+
+        With ``errors``, a lookup that finds nothing (or a malformed ``dvc.yaml``)
+        gives its exception in its place instead of raising; a failure of git or
+        an invalid argument still raises.
+        """
+        checked = [_validate(*query) for query in queries]
+        answers: List[Union[Tuple[ArtifactName, registry.Answer], ArtifactsShowError]] = []
+        for artifact, pinned, stage in checked:
             try:
-                answer = _decide(artifact, _events(mine, parsed), pinned, stage)
-            except registry.OrderUnknown:
-                mine = repository.with_dates(mine)
-                answer = _decide(artifact, _events(mine, parsed), pinned, stage)
-            try:
-                path = _read_path(repository, artifact, answer.commit)
-            except NotACommitError as wrong:  # a tag of a tree or blob, seen only now
-                mine = [record for record in mine if record.commit != wrong.object_id]
+                answers.append((artifact, self._decide(artifact, pinned, stage)))
+            except ArtifactNotFoundError as missing:
+                if not errors:
+                    raise
+                answers.append(missing)
+        wanted = [answer for answer in answers if isinstance(answer, tuple)]
+        paths = self._paths([(artifact, answer.commit) for artifact, answer in wanted])
+        results: List[Union[Dict[str, str], ArtifactsShowError]] = []
+        for answer in answers:
+            if isinstance(answer, ArtifactsShowError):
+                results.append(answer)
                 continue
-            _warn(answer.warnings)
-            return {"path": _reported(path, repository.subproject), "rev": answer.commit}
+            artifact, decided = answer
+            path = paths[(artifact, decided.commit)]
+            if isinstance(path, ArtifactsShowError):
+                if not errors:
+                    raise path
+                results.append(path)
+                continue
+            for warning in decided.warnings:
+                self._warn(warning)
+            results.append({"path": self._reported(path), "rev": decided.commit})
+        return results
+
+    def overview(self, paths: bool = False) -> Dict[str, Dict[str, Any]]:
+        """Every artifact with registry tags: its latest version and each stage, as the single
+        lookups answer them, and whether it is deprecated. Keys are full names (``dir:name``).
+
+        Each answer is ``{"version": "v1.0.0" or None, "rev": ...}``; ``paths`` adds its
+        ``path``, reading each distinct commit's ``dvc.yaml`` once.
+        """
+        records = self._tags()
+        tags = [parse_tag(record.name) for record in records]
+        artifacts = sorted({tag.artifact for tag in tags if tag}, key=lambda artifact: artifact.full)
+        seen = {artifact: registry.overview(artifact, self._events(artifact)) for artifact in artifacts}
+        found = {}
+        if paths:
+            found = self._paths(sorted({
+                (artifact, answer.commit) for artifact, entry in seen.items()
+                for answer in [entry.latest, *entry.stages.values()] if answer is not None
+            }))
+
+        def shown_answer(
+            artifact: ArtifactName, answer: Optional[registry.Answer]
+        ) -> Optional[Dict[str, Any]]:
+            if answer is None:
+                return None
+            result: Dict[str, Any] = {"version": answer.version, "rev": answer.commit}
+            if paths:
+                path = found[(artifact, answer.commit)]
+                result["path"] = path if isinstance(path, ArtifactsShowError) else self._reported(path)
+            return result
+
+        return {
+            artifact.full: {
+                "latest": shown_answer(artifact, entry.latest),
+                "stages": {stage: shown_answer(artifact, answer) for stage, answer in entry.stages.items()},
+                "deprecated": entry.deprecated,
+            }
+            for artifact, entry in seen.items()
+        }
+
+    def _tags(self) -> List[TagRecord]:
+        if self._records is None:
+            self._records = self._repository.tags()
+        return self._records
+
+    def _events(self, artifact: ArtifactName) -> List[registry.Event]:
+        if self._scope is not None and artifact not in self._scope:
+            raise InvalidArgumentError(
+                f"artifact '{artifact}' is not one of this session's artifacts "
+                f"({', '.join(str(name) for name in self._scope)}); open a Registry for it, or for all"
+            )
+        events = []
+        for record in self._tags():
+            tag = parse_tag_of(artifact, record.name)
+            if tag is not None:
+                events.append(registry.Event(tag, record.commit, record.date))
+        return events
+
+    def _decide(
+        self, artifact: ArtifactName, pinned: Optional[Version], stage: Optional[str]
+    ) -> registry.Answer:
+        events = self._events(artifact)
+        if not events:
+            raise self._no_tags(artifact)
+        if pinned is not None:
+            return registry.resolve_version(artifact, events, pinned)
+        if stage is not None:
+            return registry.resolve_stage(artifact, events, stage)
+        return registry.resolve_latest(artifact, events)
+
+    def _no_tags(self, artifact: ArtifactName) -> ArtifactNotFoundError:
+        """Not found, saying what exists: a listing of every tag, made only for this message."""
+        names = self._repository.tag_names()
+        if not names:
+            return ArtifactNotFoundError(
+                f"no registry tags for artifact '{artifact}': the repository has no tags at all. "
+                "A clone made with --depth or --no-tags (the default of many CI systems) has none: "
+                "fetch them with `git fetch --tags`, or give the registry's URL as repo"
+            )
+        tagged = {tag.artifact.full for tag in map(parse_tag, names) if tag}
+        return ArtifactNotFoundError(
+            f"no registry tags for artifact '{artifact}'; "
+            f"artifacts with tags: {', '.join(sorted(tagged)) or 'none'}"
+        )
+
+    def _paths(
+        self, wanted: Sequence[Tuple[ArtifactName, str]]
+    ) -> Dict[Tuple[ArtifactName, str], Union[str, ArtifactsShowError]]:
+        """The declared path (relative to the git root) of each artifact at its commit.
+
+        It depends on immutable objects only (the commit names them all), so it is
+        remembered in the user's cache, for any repository: a warm lookup then
+        needs neither ``cat-file`` nor YAML. The others are read in one session,
+        their files fetched together.
+        """
+        memo = memo_store()
+        found: Dict[Tuple[ArtifactName, str], Union[str, ArtifactsShowError]] = {}
+        for artifact, commit in wanted:
+            remembered = memo.get(_memo_key(artifact, commit)) if memo is not None else None
+            if remembered is not None:
+                found[(artifact, commit)] = remembered.decode("utf-8", "surrogateescape")
+        unread = [(artifact, commit) for artifact, commit in wanted if (artifact, commit) not in found]
+        if not unread:
+            return found
+        with self._repository.files(sorted({commit for _, commit in unread})) as files:
+            dvcyaml.preload()  # while git fetches what it will parse
+            files.want([
+                (commit, path) for artifact, commit in unread
+                for path in (artifact.dvcyaml_path, posixpath.join(artifact.dirname, DEFAULT_PARAMS_FILE))
+            ])
+            for artifact, commit in unread:
+                try:
+                    found[(artifact, commit)] = path = _declared_path(files.reader(commit), artifact, commit)
+                except GitError:
+                    raise
+                except ArtifactsShowError as problem:  # not declared there, or a malformed file
+                    found[(artifact, commit)] = problem
+                    continue
+                if memo is not None:
+                    memo.put(_memo_key(artifact, commit), path.encode("utf-8", "surrogateescape"))
+        return found
+
+    def _reported(self, path: str) -> str:
+        """The path as DVC reports it: relative to the sub-project if any, platform separators."""
+        if dvcyaml.is_url(path):
+            return path
+        subproject = self._repository.subproject
+        if subproject:
+            relative = posixpath.relpath(path, subproject)
+            if relative == ".." or relative.startswith("../"):
+                raise ArtifactsShowError(
+                    f"artifact path {path} lies outside the DVC sub-project {subproject} "
+                    "that repo points into"
+                )
+            path = relative
+        return path.replace("/", os.sep)
 
 
-def _warn(warnings: Sequence[str]) -> None:
-    """Log what a pinned lookup should know (deregistered, deprecated) on our logger."""
-    if warnings:
-        import logging
+def _memo_key(artifact: ArtifactName, commit: str) -> str:
+    # "answer/..." held paths read with YAML 1.1 rules and backslashes kept: never read again.
+    return f"path/{commit}:{artifact.full}"
 
-        for warning in warnings:
-            logging.getLogger(__package__).warning("%s", warning)
+
+def _declared_path(read_file: Callable[[str], Optional[bytes]], artifact: ArtifactName, commit: str) -> str:
+    content = read_file(artifact.dvcyaml_path)
+    if content is None:
+        raise ArtifactNotFoundError(
+            f"{artifact.dvcyaml_path} does not exist at commit {commit}, "
+            f"so artifact '{artifact}' is not declared there"
+        )
+    return dvcyaml.artifact_path(
+        content, dvcyaml_path=artifact.dvcyaml_path, name=artifact.name, commit=commit, read_file=read_file,
+    )
+
+
+def _log_warning(warning: str) -> None:
+    """Log what a pinned lookup should know (deregistered, deprecated) on the package's logger."""
+    import logging
+
+    logging.getLogger(__package__).warning("%s", warning)
 
 
 def _validate(
     name: object, version: object, stage: object
-) -> tuple[ArtifactName, Optional[Version]]:
+) -> Tuple[ArtifactName, Optional[Version], Optional[str]]:
     if version is not None and stage is not None:
         raise InvalidArgumentError("version and stage are mutually exclusive: give one or neither")
     if not isinstance(name, str):
@@ -116,79 +346,4 @@ def _validate(
             )
     if stage is not None:
         validate_stage(stage)  # type: ignore[arg-type]
-    return artifact, pinned
-
-
-def _parse(artifact: ArtifactName, records: Sequence[TagRecord]) -> Dict[str, RegistryTag]:
-    """The registry tags of ``artifact``, parsed, by tag name."""
-    parsed = {}
-    for record in records:
-        tag = parse_tag_of(artifact, record.name)
-        if tag is not None:
-            parsed[record.name] = tag
-    return parsed
-
-
-def _events(records: Sequence[TagRecord], parsed: Dict[str, RegistryTag]) -> List[registry.Event]:
-    return [registry.Event(parsed[record.name], record.commit, record.date) for record in records]
-
-
-def _decide(
-    artifact: ArtifactName,
-    events: Sequence[registry.Event],
-    pinned: Optional[Version],
-    stage: Optional[str],
-) -> registry.Answer:
-    if pinned is not None:
-        return registry.resolve_version(artifact, events, pinned)
-    if stage is not None:
-        return registry.resolve_stage(artifact, events, stage)
-    return registry.resolve_latest(artifact, events)
-
-
-def _read_path(repository: Repository, artifact: ArtifactName, commit: str) -> str:
-    """The declared path (relative to the git root) of ``artifact`` at ``commit``.
-
-    It depends on immutable objects only (the commit names them all), so it is
-    remembered in the user's cache, for any repository: a warm lookup then
-    needs neither ``cat-file`` nor YAML.
-    """
-    memo = memo_store()
-    key = f"answer/{commit}:{artifact.full}"
-    remembered = memo.get(key) if memo is not None else None
-    if remembered is not None:
-        return remembered.decode("utf-8", "surrogateescape")
-    path = _declared_path(repository, artifact, commit)
-    if memo is not None:
-        memo.put(key, path.encode("utf-8", "surrogateescape"))
-    return path
-
-
-def _declared_path(repository: Repository, artifact: ArtifactName, commit: str) -> str:
-    with repository.files_at(commit) as read_file:
-        dvcyaml.preload()  # while git starts, and perhaps fetches the commit
-        content = read_file(artifact.dvcyaml_path)
-        if content is None:
-            raise ArtifactNotFoundError(
-                f"{artifact.dvcyaml_path} does not exist at commit {commit}, "
-                f"so artifact '{artifact}' is not declared there"
-            )
-        return dvcyaml.artifact_path(
-            content, dvcyaml_path=artifact.dvcyaml_path, name=artifact.name,
-            commit=commit, read_file=read_file,
-        )
-
-
-def _reported(path: str, subproject: str) -> str:
-    """The path as DVC reports it: relative to the sub-project if any, platform separators."""
-    if dvcyaml.is_url(path):
-        return path
-    if subproject:
-        relative = posixpath.relpath(path, subproject)
-        if relative == ".." or relative.startswith("../"):
-            raise ArtifactsShowError(
-                f"artifact path {path} lies outside the DVC sub-project {subproject} "
-                "that repo points into"
-            )
-        path = relative
-    return path.replace("/", os.sep)
+    return artifact, pinned, stage  # type: ignore[return-value]

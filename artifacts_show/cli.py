@@ -7,18 +7,20 @@ installed script, also skips the interpreter's teardown.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import sys
 
-from . import ArtifactNotFoundError, ArtifactsShowError, InvalidArgumentError, __version__, artifacts_show
+from . import ArtifactNotFoundError, ArtifactsShowError, InvalidArgumentError, Registry, __version__
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
-    from typing import Dict, List, NoReturn, Optional
+    from typing import Any, Dict, List, NoReturn, Optional, Sequence, Union
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_INVALID, EXIT_FAILURE = 0, 1, 2, 3
-_SHOW_PROGRAM_VERSION = object()
+EXIT_CLOSED_PIPE = 128 + 13  # what a shell reports for a program ended by SIGPIPE
+PROGRAM = "artifacts-show"
 
 EPILOG = """\
 examples:
@@ -26,9 +28,12 @@ examples:
   artifacts-show model --version v1.2.0       a pinned version
   artifacts-show nlp/models:bert --stage prod the commit in stage 'prod'
   artifacts-show model --repo https://example.com/org/registry.git --field rev
+  artifacts-show model tokenizer --stage prod one JSON object per line, in order
+  artifacts-show --list --format table        every artifact: latest and stages
 
-exit status: 0 found, 1 not found, 2 invalid arguments, 3 git or repository failure.
---version without a value prints the program's version.
+exit status: 0 found, 1 not found, 2 invalid arguments, 3 git or repository failure
+(several names: the worst of them); 141 when the reader of the output went away.
+`artifacts-show --version` alone prints the program's version.
 """
 
 
@@ -36,7 +41,7 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """argparse's formatter, told the terminal's width as ``shutil`` would find it.
 
     argparse makes a formatter for every argument it adds, and without a width
-    each one imports ``shutil`` (5 ms, with the compressors it loads) on every lookup.
+    each one imports ``shutil`` (and the compressors it loads) on every lookup.
     """
 
     def __init__(self, prog: str) -> None:
@@ -59,24 +64,27 @@ def _terminal_columns() -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="artifacts-show",
+        prog=PROGRAM,
         description="Print the Git revision and path of an artifact in a Git-based model\n"
         "registry, as dvc.api.artifacts_show does.",
         epilog=EPILOG,
         formatter_class=_HelpFormatter,
     )
-    parser.add_argument("name", nargs="?", metavar="NAME", help="artifact name: [dirname:]name")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="artifact name: [dirname:]name")
     choice = parser.add_mutually_exclusive_group()
-    choice.add_argument(
-        "--version", nargs="?", const=_SHOW_PROGRAM_VERSION, metavar="V",
-        help="a pinned version (v1.2.3 or 1.2.3); alone, print the program's version",
-    )
+    choice.add_argument("--version", metavar="V", help="a pinned version (v1.2.3 or 1.2.3)")
     choice.add_argument("--stage", metavar="S", help="the version in this stage")
     parser.add_argument(
         "--repo", metavar="R", default=os.environ.get("ARTIFACTS_SHOW_REPO") or None,
         help="local path, bundle or URL (default: $ARTIFACTS_SHOW_REPO, else the current repository)",
     )
     parser.add_argument("--field", choices=("path", "rev"), help="print this value alone")
+    overview = parser.add_argument_group("overview")
+    overview.add_argument("--list", action="store_true",
+                          help="every artifact with registry tags: latest version and stages")
+    overview.add_argument("--format", choices=("json", "table"), default="json",
+                          help="of --list: JSON (default) or an aligned table")
+    overview.add_argument("--paths", action="store_true", help="of --list: add each answer's path")
     parser.add_argument(
         "--verbose", "-v", action="store_true", help="log the git commands that ran, and how long"
     )
@@ -84,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def to_json(result: Dict[str, str]) -> str:
-    """``json.dumps`` of a flat mapping of strings, without loading ``json`` (3 ms a lookup)."""
+    """``json.dumps`` of a flat mapping of strings, without loading ``json`` for every lookup."""
     pairs = (f"{_json_string(key)}: {_json_string(value)}" for key, value in result.items())
     return "{" + ", ".join(pairs) + "}"
 
@@ -108,6 +116,23 @@ def _json_string(text: str) -> str:
     return '"' + "".join(escaped) + '"'
 
 
+def _one_line(text: str) -> str:
+    """Messages stay one line, whatever they quote."""
+    return " ".join(text.split())
+
+
+def _say(kind: str, message: str) -> None:
+    print(f"{PROGRAM}: {kind}: {_one_line(message)}", file=sys.stderr)
+
+
+def _exit_code(error: BaseException) -> int:
+    if isinstance(error, ArtifactNotFoundError):
+        return EXIT_NOT_FOUND
+    if isinstance(error, InvalidArgumentError):
+        return EXIT_INVALID
+    return EXIT_FAILURE
+
+
 def _terminate(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
@@ -115,47 +140,121 @@ def _terminate(signum: int, frame: object) -> None:
 def main(argv: Optional[List[str]] = None) -> int:
     # SIGTERM unwinds like Ctrl-C does, so that running git processes are killed too.
     signal.signal(signal.SIGTERM, _terminate)
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments == ["--version"]:
+        return _write([f"{PROGRAM} {__version__}"])
     parser = _parser()
-    args = parser.parse_args(argv)
-    if args.version is _SHOW_PROGRAM_VERSION:
-        print(f"artifacts-show {__version__}")
-        return EXIT_FOUND
-    if args.name is None:
-        parser.error("the artifact NAME is required")
-    if args.verbose:  # otherwise logging is not even imported: warnings still reach stderr
+    args = parser.parse_args(arguments)
+    if args.list and (args.names or args.version or args.stage or args.field):
+        parser.error("--list takes no NAME, --version, --stage or --field")
+    if not args.list and not args.names:
+        parser.error("the artifact NAME is required (or --list)")
+    if not args.list and (args.paths or args.format != "json"):
+        parser.error("--paths and --format go with --list")
+    if args.verbose:  # otherwise logging is not even imported
         import logging
 
-        logging.basicConfig(level=logging.DEBUG, format="artifacts-show: %(levelname)s: %(message)s")
+        logging.basicConfig(level=logging.DEBUG, format=f"{PROGRAM}: %(levelname)s: %(message)s")
     try:
-        result = artifacts_show(
-            args.name, version=args.version, stage=args.stage, repo=args.repo
-        )
+        if args.list:
+            return _overview(args)
+        return _lookups(args)
     except KeyboardInterrupt:
-        print("artifacts-show: interrupted", file=sys.stderr)
+        print(f"{PROGRAM}: interrupted", file=sys.stderr)
         return 130
-    except ArtifactsShowError as exc:
-        print(f"artifacts-show: error: {exc}", file=sys.stderr)
-        if isinstance(exc, ArtifactNotFoundError):
-            return EXIT_NOT_FOUND
-        if isinstance(exc, InvalidArgumentError):
-            return EXIT_INVALID
+    except ArtifactsShowError as error:
+        _say("error", str(error))
+        return _exit_code(error)
+
+
+def _lookups(args: argparse.Namespace) -> int:
+    """One line per name, in the order given: JSON, or the ``--field`` alone ("" if not found)."""
+    warn = lambda message: _say("warning", message)  # noqa: E731
+    with Registry(args.repo, artifacts=args.names, warn=warn) as registry:
+        if len(args.names) == 1:
+            results: Sequence[Union[Dict[str, str], ArtifactsShowError]] = [
+                registry.show(args.names[0], version=args.version, stage=args.stage)
+            ]
+        else:
+            results = registry.show_many([(name, args.version, args.stage) for name in args.names])
+    lines, worst = [], EXIT_FOUND
+    for result in results:
+        if isinstance(result, ArtifactsShowError):
+            _say("error", str(result))
+            worst = max(worst, _exit_code(result))
+            lines.append("" if args.field else to_json({"error": _one_line(str(result))}))
+        else:
+            lines.append(result[args.field] if args.field else to_json(result))
+    return _write(lines, worst)
+
+
+def _overview(args: argparse.Namespace) -> int:
+    with Registry(args.repo) as registry:
+        seen = registry.overview(paths=args.paths)
+    if args.format == "table":
+        return _write(table(seen))
+    import json
+
+    return _write([json.dumps(seen, indent=2)])
+
+
+def table(overview: Dict[str, Dict[str, Any]]) -> List[str]:
+    """The overview as aligned columns, as ``gto show`` prints it: a version, or a short
+    commit where the answer has no version; ``-`` where there is none."""
+    stages = sorted({stage for entry in overview.values() for stage in entry["stages"]})
+    rows = [["artifact", "latest", *(f"#{stage}" for stage in stages)]]
+
+    def cell(answer: Optional[Dict[str, Any]]) -> str:
+        if answer is None:
+            return "-"
+        return str(answer["version"] or answer["rev"][:7])
+
+    for name, entry in overview.items():
+        if entry["deprecated"]:
+            rows.append([name, "deprecated", *("-" for _ in stages)])
+        else:
+            stage_cells = (cell(entry["stages"].get(stage)) for stage in stages)
+            rows.append([name, cell(entry["latest"]), *stage_cells])
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return ["  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip() for row in rows]
+
+
+def _write(lines: Sequence[str], code: int = EXIT_FOUND) -> int:
+    """Print ``lines``; a reader that went away or an unwritable stdout ends the program
+    with a status of its own (not 1, which means "not found"), and without a traceback."""
+    try:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except OSError as error:
+        _silence_stdout()
+        if isinstance(error, BrokenPipeError) or error.errno == errno.EPIPE:
+            return EXIT_CLOSED_PIPE
+        _say("error", f"cannot write the output: {error.strerror or error}")
         return EXIT_FAILURE
-    print(result[args.field] if args.field else to_json(result))
-    return EXIT_FOUND
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's own flush at exit fails no more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def console() -> NoReturn:
     """The installed ``artifacts-show``: :func:`main`, then exit at once.
 
-    Python's own teardown of the hundred modules a lookup loads costs 10 to 15 ms,
-    a tenth of a warm lookup; by now git has exited, temporary folders are gone,
-    and the output is flushed here. If flushing fails (a closed pipe), the
-    ordinary exit reports it.
+    Python's own teardown of the hundred modules a lookup loads costs about a
+    tenth of a warm lookup; by now git has exited, temporary folders are gone,
+    and the output is flushed (:func:`_write`).
     """
     code = main()
     try:
-        sys.stdout.flush()
         sys.stderr.flush()
     except OSError:
-        sys.exit(code)
+        pass
     os._exit(code)

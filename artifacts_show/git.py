@@ -25,7 +25,7 @@ from .urls import redact
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
-    from typing import IO, Dict, Optional, Tuple
+    from typing import IO, Dict, List, Optional, Tuple
 
     from packaging.version import Version as PackagingVersion
 
@@ -34,7 +34,7 @@ TIMEOUT_ENV = "ARTIFACTS_SHOW_TIMEOUT"
 DEFAULT_TIMEOUT = 60.0
 
 
-def _debug(message: str, *args: object) -> None:
+def debug(message: str, *args: object) -> None:
     """Log at debug level if logging is in use at all.
 
     When nothing imported ``logging``, no handler exists and the message would be
@@ -59,14 +59,41 @@ def timeout_seconds() -> float:
     return value
 
 
+_KEPT_GIT_VARIABLES = frozenset({
+    "GIT_EXEC_PATH", "GIT_ASKPASS", "GIT_ALLOW_PROTOCOL", "GIT_PROTOCOL_FROM_USER",
+    "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSH_VARIANT", "GIT_PROXY_COMMAND",
+    "GIT_SSL_NO_VERIFY", "GIT_SSL_CAINFO", "GIT_SSL_CAPATH", "GIT_SSL_CERT", "GIT_SSL_KEY",
+    "GIT_SSL_CERT_PASSWORD_PROTECTED", "GIT_SSL_VERSION", "GIT_SSL_CIPHER_LIST", "GIT_SSL_PINNEDPUBKEY",
+    "GIT_SSL_BACKEND", "GIT_HTTP_PROXY_AUTHMETHOD", "GIT_PROXY_SSL_CERT", "GIT_PROXY_SSL_KEY",
+    "GIT_PROXY_SSL_CAINFO", "GIT_PROXY_SSL_CERT_PASSWORD_PROTECTED", "GIT_HTTP_USER_AGENT",
+    "GIT_HTTP_LOW_SPEED_LIMIT", "GIT_HTTP_LOW_SPEED_TIME", "GIT_HTTP_MAX_REQUESTS", "GIT_CURL_VERBOSE",
+    "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+})
+"""The ``GIT_*`` variables passed on: those that configure transport, trust and
+configuration files. All others are dropped, as githooks(5) advises: git sets
+``GIT_DIR``, ``GIT_WORK_TREE``, ``GIT_INDEX_FILE``, ``GIT_OBJECT_DIRECTORY``...
+for hooks and ``!`` aliases, and they would make every git started here read
+or write the user's repository instead of the one it names."""
+_KEPT_GIT_PREFIXES = ("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_", "GIT_TRACE")
+
+
+def _inherited() -> Dict[str, str]:
+    return {
+        name: value for name, value in os.environ.items()
+        if not name.startswith("GIT_") or name in _KEPT_GIT_VARIABLES or name.startswith(_KEPT_GIT_PREFIXES)
+    }
+
+
 def _environment(extra: Optional[Mapping[str, str]]) -> Dict[str, str]:
-    """The caller's environment, with every way of prompting a person switched off.
+    """The caller's environment without repository-selecting ``GIT_*`` variables, and
+    with every way of prompting a person switched off.
 
     git also runs without a controlling terminal (a new session), so ssh cannot
     ask for a password or a host key either; the user's ssh keys, agent,
     ssh configuration and credential helpers work as they are.
     """
-    env = dict(os.environ)
+    env = _inherited()
     env.update(GIT_TERMINAL_PROMPT="0", GCM_INTERACTIVE="never", SSH_ASKPASS_REQUIRE="never")
     env.update(extra or {})
     return env
@@ -122,8 +149,25 @@ def _timed_out(args: Sequence[str], timeout: float) -> GitTimeoutError:
     return GitTimeoutError(f"{_describe(args)} timed out after {timeout:g} s ({TIMEOUT_ENV})")
 
 
+_MESSAGE_PREFIXES = ("fatal:", "error:", "warning:", "hint:", "remote:")
+
+
+def condensed(stderr: bytes) -> str:
+    """git's stderr as one line: its lines joined, each message of its own after a ``;``."""
+    parts: List[str] = []
+    for line in stderr.decode("utf-8", "replace").split("\n"):
+        line = " ".join(line.split())
+        if not line:
+            continue
+        if parts and not line.lower().startswith(_MESSAGE_PREFIXES):
+            parts[-1] += " " + line
+        else:
+            parts.append(line)
+    return "; ".join(parts)
+
+
 def _failure(args: Sequence[str], returncode: int, stderr: bytes) -> GitError:
-    message = stderr.decode("utf-8", "replace").strip() or f"exit status {returncode}"
+    message = condensed(stderr) or f"exit status {returncode}"
     return GitError(redact(f"{_describe(args)} failed: {message}"))
 
 
@@ -142,12 +186,18 @@ class RunningGit:
         stdin: Optional[bytes] = None,
     ) -> None:
         self._args, self._stdin = args, stdin
+        self.stderr = b""
+        """What git wrote to stderr, once :meth:`output` returned (warnings)."""
         self._timeout = timeout_seconds()
         self._started = time.monotonic()
         self._process = _start(args, cwd, env, subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
 
-    def output(self) -> bytes:
-        """git's stdout once it exits; GitError if it failed or outlived the timeout."""
+    def output(self, silent_failure_ok: bool = False) -> bytes:
+        """git's stdout once it exits; GitError if it failed or outlived the timeout.
+
+        ``silent_failure_ok``: exit status 1 with nothing on stderr is not a failure
+        (``git fetch --depth`` ends so when no ref matched its refspecs).
+        """
         process, remaining = self._process, self._timeout - (time.monotonic() - self._started)
         try:
             stdout, stderr = process.communicate(self._stdin, timeout=max(remaining, 0.001))
@@ -158,9 +208,11 @@ class RunningGit:
             self.abandon()
             raise
         finally:
-            _debug("%s (%.3f s)", _describe(self._args), time.monotonic() - self._started)
-        if process.returncode != 0:
+            debug("%s (%.3f s)", _describe(self._args), time.monotonic() - self._started)
+        silent_end = silent_failure_ok and process.returncode == 1 and not stderr.strip()
+        if process.returncode != 0 and not silent_end:
             raise _failure(self._args, process.returncode, stderr)
+        self.stderr = stderr
         return stdout
 
     def abandon(self) -> None:
@@ -323,7 +375,7 @@ class CatFileBatch:
         except subprocess.TimeoutExpired:
             _kill_group(self._process)
             self._process.wait()
-        _debug("%s (%.3f s)", _describe(self._args), time.monotonic() - self._started)
+        debug("%s (%.3f s)", _describe(self._args), time.monotonic() - self._started)
 
     def __enter__(self) -> CatFileBatch:
         return self

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 REMOTE_SCHEMES = ("https", "http", "ssh", "git", "file")
 _SCHEME_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)(?P<sep>::|://)")
+_WINDOWS_DRIVE_RE = re.compile(r"[a-zA-Z]:(?:[\\/]|$)")
 _USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
 _URL_RE = re.compile(
     r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?:(?P<userinfo>[^/?#@]*)@)?"
@@ -78,7 +79,7 @@ def classify(repo: Optional[Union[str, "os.PathLike[str]"]]) -> Union[LocalPath,
                 f"local path, a bundle, user@host:path or a {', '.join(REMOTE_SCHEMES)} URL"
             )
         return _url(repo, name)
-    if _is_scp_like(repo):
+    if not _WINDOWS_DRIVE_RE.match(repo) and _is_scp_like(repo):
         host = repo.split(":", 1)[0].rpartition("@")[2]
         if not host or host.startswith("-"):
             raise InvalidArgumentError(f"invalid repo {shown(repo)}: bad host name")
@@ -89,13 +90,20 @@ def classify(repo: Optional[Union[str, "os.PathLike[str]"]]) -> Union[LocalPath,
 
 
 def _is_scp_like(repo: str) -> bool:
-    """git's rule: a colon before the first slash makes ``[user@]host:path`` an ssh URL."""
+    """git's rule: a colon before the first slash makes ``[user@]host:path`` an ssh URL.
+
+    Not for a Windows drive (``C:\\models``, ``C:/models``): that is a local path.
+    """
     colon, slash = repo.find(":"), repo.find("/")
     return colon > 0 and (slash < 0 or colon < slash)
 
 
 def _url(repo: str, scheme: str) -> RemoteUrl:
-    """Check the host; take ``user:password@`` out of http(s) URLs."""
+    """Check the host; take ``user:password@`` out of http(s) URLs.
+
+    A user name alone (``https://org@host/...``) stays in the URL: git then asks
+    the user's own credential helpers for the password, as ``git ls-remote`` would.
+    """
     parts = _URL_RE.fullmatch(repo)
     if parts is None:
         raise InvalidArgumentError(f"invalid repo {shown(redact(repo))}: not a URL git understands")
@@ -103,16 +111,14 @@ def _url(repo: str, scheme: str) -> RemoteUrl:
     if scheme != "file" and (not host or host.startswith("-")):
         raise InvalidArgumentError(f"invalid repo {shown(redact(repo))}: bad host name")
     userinfo = parts.group("userinfo")
-    if userinfo is None:
+    if userinfo is None or ":" not in userinfo:
         return RemoteUrl(repo)
-    username, has_password, password = userinfo.partition(":")
+    username, _, password = userinfo.partition(":")
     if scheme not in ("http", "https"):
-        if has_password:
-            raise InvalidArgumentError(
-                f"invalid repo {shown(redact(repo))}: passwords in {scheme} URLs are not "
-                "supported; use ssh keys or an https URL"
-            )
-        return RemoteUrl(repo)  # an ssh user name is not a secret
+        raise InvalidArgumentError(
+            f"invalid repo {shown(redact(repo))}: passwords in {scheme} URLs are not "
+            "supported; use ssh keys or an https URL"
+        )
     from urllib.parse import unquote
 
     port = f":{parts.group('port')}" if parts.group("port") else ""
@@ -120,4 +126,4 @@ def _url(repo: str, scheme: str) -> RemoteUrl:
     username, password = unquote(username), unquote(password)
     if any(ord(char) < 32 for char in username + password):
         raise InvalidArgumentError(f"invalid repo {shown(redact(repo))}: control characters in credentials")
-    return RemoteUrl(bare, username, password if has_password else None)
+    return RemoteUrl(bare, username, password)

@@ -134,3 +134,108 @@ def test_json_output_is_what_json_dumps_writes():
     for text in samples:
         result = {"path": text, "rev": "c0ffee"}
         assert to_json(result) == json.dumps(result)
+
+
+@pytest.mark.parametrize("args", [["churn-model", "--version"], ["churn-model", "--version", "--field", "rev"],
+                                  ["--version", "--list"]])
+def test_version_without_its_value_is_a_usage_error(example, args):
+    """`V=""; artifacts-show m --version $V --field rev` must not print the program's version as a rev."""
+    result = cli(*args, "--repo", example.path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert "expected one argument" in result.stderr
+
+
+def test_warnings_are_one_line_on_stderr(build_registry):
+    from fixtures.registries import CASES
+
+    case = next(case for case in CASES if case.name == "worked-example-deregistered")
+    built = build_registry(case.name, case.registry)
+    result = cli("m", "--version", "v2.0.0", "--repo", built.path)
+    assert result.returncode == 0 and result.stderr == (
+        "artifacts-show: warning: version v2.0.0 of artifact 'm' is deregistered (m@v2.0.0!)\n")
+
+
+def test_several_names_one_line_each_in_order_and_the_worst_status(example):
+    result = cli("nlp:bert", "nope", "churn-model", "--stage", "prod", "--repo", example.path)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3 and result.returncode == 1
+    assert json.loads(lines[0]) == {"path": os.path.join("nlp", "weights", "bert.bin"),
+                                    "rev": example.commits["nlp-2"]}
+    assert "no registry tags for artifact 'nope'" in json.loads(lines[1])["error"]
+    assert json.loads(lines[2])["rev"] == example.commits["churn-1"]
+    assert result.stderr.count("\n") == 1 and "artifacts-show: error: no registry tags" in result.stderr
+    revs = cli("nlp:bert", "nope", "churn-model", "--stage", "prod", "--repo", example.path, "--field", "rev")
+    assert revs.stdout == f"{example.commits['nlp-2']}\n\n{example.commits['churn-1']}\n"
+
+
+def test_several_names_are_all_checked_before_git_runs(example, tmp_path):
+    result = cli("churn-model", "bad name", "--repo", str(tmp_path / "nothing-here"))
+    assert (result.returncode, result.stdout) == (2, "") and "invalid artifact name" in result.stderr
+
+
+def test_list_prints_every_artifact_as_json_and_as_a_table(example):
+    result = cli("--list", "--repo", example.path)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["churn-model"] == {  # staging was unassigned; prod rolled back to v1.0.0
+        "latest": {"version": "v1.1.0", "rev": example.commits["churn-3"]},
+        "stages": {"dev": {"version": "v1.1.0-rc.1", "rev": example.commits["churn-2"]},
+                   "prod": {"version": "v1.0.0", "rev": example.commits["churn-1"]}},
+        "deprecated": False,
+    }
+    assert sorted(seen) == ["churn-model", "nlp:bert", "text-classifier"]
+    for name, entry in seen.items():
+        if entry["latest"]:
+            single = cli(name, "--repo", example.path, "--field", "rev")
+            assert single.stdout.strip() == entry["latest"]["rev"]
+    table = cli("--list", "--repo", example.path, "--format", "table").stdout.splitlines()
+    assert table[0].split() == ["artifact", "latest", *sorted({f"#{stage}" for entry in seen.values()
+                                                                for stage in entry["stages"]})]
+    assert table[0].split() == ["artifact", "latest", "#dev", "#prod"]
+    assert [line.split() for line in table[1:]] == [
+        ["churn-model", "v1.1.0", "v1.1.0-rc.1", "v1.0.0"], ["nlp:bert", "v0.2.0", "-", "v0.2.0"],
+        ["text-classifier", "v0.1.0", "-", "-"]]
+
+
+def test_list_with_paths(example):
+    seen = json.loads(cli("--list", "--paths", "--repo", example.path).stdout)
+    assert seen["nlp:bert"]["latest"]["path"] == os.path.join("nlp", "weights", "bert.bin")
+
+
+@pytest.mark.parametrize("args", [["--list", "churn-model"], ["--list", "--stage", "prod"], ["--paths", "m"]])
+def test_list_takes_no_lookup_arguments(example, args):
+    result = cli(*args, "--repo", example.path)
+    assert (result.returncode, result.stdout) == (2, "")
+
+
+def test_git_errors_are_one_line():
+    result = cli("m", "--repo", "file:///nonexistent.git")
+    assert result.returncode == 3
+    assert result.stderr.count("\n") == 1 and "does not appear to be a git repository" in result.stderr
+
+
+def test_a_clone_without_tags_says_so(tmp_path, example):
+    subprocess.run(["git", "clone", "-q", "--no-tags", "--depth", "1", f"file://{example.path}",
+                    str(tmp_path / "ci")], check=True)
+    result = cli("churn-model", "--repo", str(tmp_path / "ci"))
+    assert result.returncode == 1
+    assert "the repository has no tags at all" in result.stderr and "git fetch --tags" in result.stderr
+
+
+def test_a_reader_that_went_away_ends_without_a_traceback(example):
+    read, write = os.pipe()
+    os.close(read)  # `| head -c0`: nobody reads
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    with os.fdopen(write, "wb") as stdout:
+        result = subprocess.run([sys.executable, "-m", "artifacts_show", "churn-model", "--repo", example.path],
+                                stdout=stdout, stderr=subprocess.PIPE, text=True, env=env, timeout=60)
+    assert result.returncode == 141 and result.stderr == ""
+
+
+def test_an_unwritable_output_is_an_error_not_a_traceback(example):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "artifacts_show", "churn-model", "--repo", example.path],
+                                stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=60)
+    assert result.returncode == 3
+    assert result.stderr == "artifacts-show: error: cannot write the output: No space left on device\n"

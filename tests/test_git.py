@@ -15,12 +15,16 @@ SHA_A = "a" * 40
 SHA_T = "f" * 40
 VERSION = ["git", "--version"]
 REV_PARSE = ["git", "rev-parse", "--is-bare-repository", "--show-prefix"]
-FOR_EACH_REF = [
-    "git", "for-each-ref",
-    "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"
-    "%00%(taggerdate:unix)",
-    "refs/tags/",
-]
+FORMAT = "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(type)%00%(object)%00%(taggerdate:unix)"
+
+
+def for_each_ref(artifact: str = "") -> list:
+    """The listing of an artifact's tags (all tags without one)."""
+    patterns = [f"refs/tags/{artifact}@*", f"refs/tags/{artifact}#*"] if artifact else ["refs/tags/*"]
+    return ["git", "for-each-ref", FORMAT, *patterns]
+
+
+FOR_EACH_REF = for_each_ref("m")
 CAT_FILE = ["git", "cat-file", "--batch"]
 
 
@@ -34,9 +38,14 @@ def obj(kind: bytes, content: bytes) -> bytes:
     return b"%s %s %d\n%s\n" % (b"b" * 40, kind, len(content), content)
 
 
+def blob_id(index: int) -> str:
+    return "b" * 39 + "0123456789"[index]
+
+
 def tree(*names: str) -> bytes:
-    """A raw tree object whose files all have the object id bbbb..."""
-    return b"".join(b"100644 %s\0%s" % (name.encode(), bytes.fromhex("b" * 40)) for name in names)
+    """A raw tree object whose files have the object ids bbb...0, bbb...1, ..."""
+    return b"".join(b"100644 %s\0%s" % (name.encode(), bytes.fromhex(blob_id(index)))
+                    for index, name in enumerate(names))
 
 
 def file_at(content: bytes, *names: str) -> bytes:
@@ -61,7 +70,7 @@ def test_a_lookup_runs_exactly_these_git_commands(fp, tmp_path):
 def test_cat_file_is_asked_for_the_commit_and_path(fp, tmp_path, monkeypatch):
     fp.register(VERSION, stdout="git version 2.39.5\n")
     fp.register(REV_PARSE, stdout="false\n\n")
-    fp.register(FOR_EACH_REF, stdout=tag_line("nlp=m#prod#1"))
+    fp.register(for_each_ref("nlp=m"), stdout=tag_line("nlp=m#prod#1"))
     requests = []
     real_read = git.CatFileBatch.read
     monkeypatch.setattr(git.CatFileBatch, "read",
@@ -71,17 +80,17 @@ def test_cat_file_is_asked_for_the_commit_and_path(fp, tmp_path, monkeypatch):
     result = artifacts_show("nlp:m", stage="prod", repo=str(tmp_path))
     assert result["path"] == os.path.join("nlp", "m.bin")
     # nlp's tree is read once; params.yaml is not in it, so only the two blobs follow.
-    assert requests == [f"{SHA_A}:nlp", "b" * 40, "b" * 40]
+    assert requests == [f"{SHA_A}:nlp", blob_id(0), blob_id(1)]
 
 
 def test_tags_of_tags_are_peeled_in_one_process(fp, tmp_path):
     fp.register(VERSION, stdout="git version 2.39.5\n")
     fp.register(REV_PARSE, stdout="true\n\n")
-    fp.register(FOR_EACH_REF, stdout=tag_line("m@v1.0.0", target_type="tag", target=SHA_T)
+    fp.register(for_each_ref(), stdout=tag_line("m@v1.0.0", target_type="tag", target=SHA_T)
                 + tag_line("m@v2.0.0", target_type="tree"))
     peel = ["git", "cat-file", "--batch-check=%(objecttype) %(objectname)"]
     fp.register(peel, stdout=f"commit {SHA_A}\n")
-    tags = LocalRepository(str(tmp_path)).annotated_tags()
+    tags = LocalRepository(str(tmp_path)).tags()
     assert [(tag.name, tag.commit) for tag in tags] == [("m@v1.0.0", SHA_A)]
     assert list(fp.calls[-1]) == peel
 

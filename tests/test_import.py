@@ -25,8 +25,8 @@ def test_import_loads_neither_yaml_nor_packaging():
 def test_public_names():
     import artifacts_show
 
-    assert set(artifacts_show.__all__) <= set(dir(artifacts_show)) | {"artifacts_show"}
-    assert callable(artifacts_show.artifacts_show)
+    assert set(artifacts_show.__all__) <= set(dir(artifacts_show))
+    assert all(callable(getattr(artifacts_show, name)) for name in ("artifacts_show", "artifacts_list", "Registry"))
     assert issubclass(artifacts_show.ArtifactNotFoundError, LookupError)
     assert issubclass(artifacts_show.InvalidArgumentError, ValueError)
 

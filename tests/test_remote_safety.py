@@ -263,7 +263,7 @@ def test_answers_are_never_stale(tmp_path, monkeypatch):
 
 def test_a_repository_closed_before_its_tags_are_read_leaves_no_git():
     """The listing starts with the repository; a lookup that ends first does not leave it running."""
-    from artifacts_show.repos import RemoteRepository
+    from artifacts_show.remote import RemoteRepository
     from artifacts_show.urls import classify
 
     silent = SilentServer()

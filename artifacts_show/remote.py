@@ -1,0 +1,189 @@
+"""A remote registry, never cloned: the artifact's own tags, then only what answers read.
+
+Listing: one ``git fetch`` of the artifact's tags by ref prefix
+(``refs/tags/<artifact>@*``, ``refs/tags/<artifact>#*``) into the URL's
+:class:`~.mirror.Mirror`, with ``--filter=tree:0``: a protocol-v2 server sends
+only those refs and their tag objects and commits, tagger dates included, so
+the order of events never costs a request of its own. The first listing of a
+pattern is ``--depth=1``; later ones fetch without a depth, so that when
+nothing changed git finds every object at hand and makes no fetch request at
+all (a depth always asks again). Then ``for-each-ref`` reads the mirror.
+
+Reading: the trees of the answered commits in one fetch by object id, the
+blobs read in another; where a server refuses object ids (protocol v0 without
+``uploadpack.allowAnySHA1InWant``), by the commit's tag instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from . import git
+from .errors import GitError, GitTimeoutError
+from .mirror import Mirror, despite_the_cache, fetch_options
+from .repos import MAX_FILE_BYTES, CommitFiles, list_tags, parse_ls_remote, tag_patterns
+
+TYPE_CHECKING = False  # see artifacts_show/__init__.py
+if TYPE_CHECKING:
+    from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar
+
+    from .names import ArtifactName
+    from .repos import Files, TagRecord
+    from .urls import RemoteUrl
+
+    T = TypeVar("T")
+
+
+class RemoteRepository:
+    """A remote registry behind the :class:`~.repos.Repository` interface."""
+
+    subproject = ""
+
+    def __init__(self, remote: RemoteUrl, artifacts: Optional[Sequence[ArtifactName]] = None) -> None:
+        self.remote = remote
+        self._patterns = tag_patterns(artifacts)
+        self._listing: Optional[contextlib.ExitStack] = None  # the lock and the running fetch
+        self._running: Optional[git.RunningGit] = None
+        self._tag_of: Dict[str, str] = {}  # commit -> a tag of it, to fetch it by
+        self.mirror = Mirror(remote)
+        git.debug("%s: tags %s, cache %s", remote.url, " ".join(self._patterns), self.mirror.cache.path)
+        try:
+            self._start_listing()  # while the rest of the lookup gets ready
+        except GitTimeoutError:
+            self.close()
+            raise
+        except GitError:
+            pass  # listed again, with the cache's retries, when the tags are asked for
+        except BaseException:
+            self.close()
+            raise
+
+    def _start_listing(self) -> None:
+        with contextlib.ExitStack() as listing:
+            listing.enter_context(self.mirror.locked())
+            first = any(self.mirror.listed.get(pattern) is None for pattern in self._patterns)
+            options = fetch_options(depth=first, tree_filter="tree:0", bundle=self.remote.bundle)
+            refspecs = [f"+{pattern}:{pattern}" for pattern in self._patterns]
+            running = self.mirror.start_fetch(["--prune", *options], refspecs, negotiate=not first)
+            listing.callback(running.abandon)
+            self._running, self._listing = running, listing.pop_all()
+
+    def _end_listing(self) -> None:
+        """Stop the listing's fetch if it still runs, and release the lock."""
+        self._running = None
+        if self._listing is not None:
+            listing, self._listing = self._listing, None
+            listing.close()
+
+    def _list(self) -> List[TagRecord]:
+        if self._running is None:
+            self._start_listing()
+        assert self._running is not None
+        try:
+            self._running.output(silent_failure_ok=True)  # no tag matched
+        except GitError as failure:
+            self._end_listing()
+            if not self.mirror.adopt_format(failure):
+                raise
+            return self._list()
+        for pattern in self._patterns:
+            self.mirror.listed.put(pattern, b"")
+        self._end_listing()
+        return list_tags(self.mirror.path, self._patterns, self.mirror.read_env)
+
+    def tags(self) -> List[TagRecord]:
+        records = despite_the_cache(self.mirror, self._list, self._end_listing)
+        for record in records:
+            self._tag_of.setdefault(record.commit, record.name)
+        return records
+
+    def tag_names(self) -> List[str]:
+        output = git.run(["ls-remote", "--tags", "--", self.remote.url], env=self.mirror.fetch_env)
+        return parse_ls_remote(output)
+
+    @contextlib.contextmanager
+    def files(self, commits: Sequence[str]) -> Iterator[Files]:
+        files = _RemoteFiles(self, commits)
+        try:
+            yield files
+        finally:
+            files.close()
+
+    def fetch(self, object_ids: Sequence[str], commits: Sequence[str], *, trees: bool) -> None:
+        """Fetch objects by id (commits with their trees, trees whole, or blobs); where the
+        server refuses ids, fetch the tags of ``commits`` instead. The caller holds the lock."""
+        if trees:
+            by_id, by_tag = ["--filter=blob:none"], ["--depth=1", "--filter=blob:none"]
+        else:
+            by_id, by_tag = ["--filter=blob:none"], ["--depth=1"]
+        if any(object_id in commits for object_id in object_ids):
+            by_id = ["--depth=1", *by_id]
+        try:
+            self.mirror.start_fetch(by_id, object_ids).output()
+        except GitTimeoutError:
+            raise
+        except GitError as refused:
+            tags = sorted({self._tag_of[commit] for commit in commits if commit in self._tag_of})
+            if not tags:
+                raise refused from None
+            self.mirror.start_fetch(by_tag, [f"+refs/tags/{tag}:refs/tags/{tag}" for tag in tags]).output()
+
+    def close(self) -> None:
+        self._end_listing()
+        self.mirror.close()
+
+
+class _RemoteFiles:
+    """Files at commits of a remote registry: a session (the lock, one ``cat-file``) opened on
+    first use, with the commits' trees fetched together; opened again in a rebuilt mirror if
+    git fails."""
+
+    def __init__(self, repository: RemoteRepository, commits: Sequence[str]) -> None:
+        self._repository, self._commits = repository, list(commits)
+        self._session: Optional[contextlib.ExitStack] = None
+        self._files: Optional[CommitFiles] = None
+
+    def _open(self) -> CommitFiles:
+        if self._files is None:
+            mirror = self._repository.mirror
+            with contextlib.ExitStack() as session:
+                session.enter_context(mirror.locked())
+                batch = session.enter_context(
+                    git.CatFileBatch(cwd=mirror.path, env=mirror.read_env, max_size=MAX_FILE_BYTES)
+                )
+                self._fetch_trees(batch)
+                self._files = CommitFiles(
+                    batch, lambda blobs: self._repository.fetch(blobs, self._commits, trees=False)
+                )
+                self._session = session.pop_all()
+        return self._files
+
+    def _fetch_trees(self, batch: git.CatFileBatch) -> None:
+        """Fetch, in one go, the commits (after a rebuild) and root trees not here yet."""
+        missing = []
+        for commit in self._commits:
+            found = batch.read(commit)
+            if found is None:
+                missing.append(commit)
+                continue
+            header = found[1].split(b"\n", 1)[0]
+            tree = header[len(b"tree "):].decode() if header.startswith(b"tree ") else ""
+            if tree and batch.read(tree) is None:
+                missing.append(tree)
+        if missing:
+            self._repository.fetch(missing, self._commits, trees=True)
+
+    def close(self) -> None:
+        self._files = None
+        if self._session is not None:
+            session, self._session = self._session, None
+            session.close()
+
+    def _retried(self, work: Callable[[CommitFiles], T]) -> T:
+        return despite_the_cache(self._repository.mirror, lambda: work(self._open()), self.close)
+
+    def want(self, wanted: Sequence[Tuple[str, str]]) -> None:
+        self._retried(lambda files: files.want(wanted))
+
+    def reader(self, commit: str) -> Callable[[str], Optional[bytes]]:
+        return lambda path: self._retried(lambda files: files.read(commit, path))
