@@ -3,10 +3,34 @@
 Pure: the other files interpolation needs (``params.yaml``, ``vars`` files)
 come through a callable, never through git. Only ``artifacts.<name>.path`` is
 read and checked; ``type``, ``desc``, ``labels`` and ``meta`` are not needed.
+
+Everything follows what dvc 3.67.1 (ruamel.yaml 0.19) does, found by running it:
+
+- YAML is YAML 1.2 as ruamel.yaml resolves it (see ``load_yaml``): ``on``, ``NO``
+  and ``1:30`` are strings, ``010`` is 10, ``1e-5`` a float; artifact names must
+  be strings, so an unquoted ``1:``, ``true:`` or ``null:`` among the artifacts
+  makes the file an error, as DVC's schema does.
+- A document that is empty, ``false``, ``0``, ``[]`` or ``''`` counts as ``{}``
+  (DVC's ``load(...) or {}``), for dvc.yaml and for parameter files alike.
+- Interpolated values are written as DVC's ``to_str`` writes them (``_interpolate``).
+- A backslash in ``artifacts.<name>.path`` is a separator (``_artifact_location``);
+  in a ``vars`` file name it is a character, as in DVC.
+- Where DVC answers something for a path that is absolute (``/x``, ``\\x``,
+  ``C:\\x``), leaves the repository (``..`` past the root, which DVC clamps
+  at the root) or is the root itself, this is an error instead; a URL is
+  returned as written where DVC's ``normpath`` folds ``s3://b`` into ``s3:/b``.
+- Parameter files are read only when the path interpolates; DVC reads them
+  always, so a broken ``params.yaml`` (or one holding a date) fails DVC even
+  for a plain path.
+- Left different: libyaml takes a tab after ``key:`` in block context, which
+  ruamel refuses; ``!!omap`` is a list of pairs here, a mapping in ruamel;
+  ``!!bool maybe`` is invalid YAML here, "not found" in dvc.api (ruamel's
+  ``KeyError`` caught by DVC's artifact lookup).
 """
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import sys
@@ -16,16 +40,49 @@ from .errors import ArtifactNotFoundError, ArtifactsShowError
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, List, Optional, Set
+    from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
 
     FileReader = Callable[[str], Optional[bytes]]
 
 DEFAULT_PARAMS_FILE = "params.yaml"
 _URL_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
 _WINDOWS_ABSOLUTE_RE = re.compile(r"[a-zA-Z]:[\\/]")
-_INTERPOLATION_RE = re.compile(r"(?P<escape>\\)?\$\{(?P<key>[^{}]*)\}")
+_INTERPOLATION_RE = re.compile(r"(?<!\\)\$\{(?P<key>.*?)\}")  # DVC's KEYCRE
 _KEY_RE = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+|\[[0-9]+\])*")
 _KEY_PART_RE = re.compile(r"[A-Za-z0-9_-]+|\[[0-9]+\]")
+_YAML_DIRECTIVE_RE = re.compile(r"^%YAML", re.MULTILINE)
+_CONTEXT_TYPES = (type(None), bool, int, float, str, bytes, list, dict)
+"""What DVC's interpolation context accepts (its PRIMITIVES, None, lists, mappings)."""
+
+_YAML_1_1, _YAML_1_2 = (1, 1), (1, 2)
+_SCALAR_RULES = (
+    # (type, YAML versions, first characters, pattern): ruamel.yaml's implicit
+    # resolvers in its order; 1.2 unless a ``%YAML 1.1`` directive asks for 1.1.
+    ("bool", [_YAML_1_2], "tTfF", "true|True|TRUE|false|False|FALSE"),
+    ("bool", [_YAML_1_1], "yYnNtTfFoO",
+     "y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"),
+    ("float", [_YAML_1_2], "-+0123456789.",
+     r"[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+     r"|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"),
+    ("float", [_YAML_1_1], "-+0123456789.",
+     r"[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+     r"|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*"
+     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"),
+    ("int", [_YAML_1_2], "-+0123456789",
+     "[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+"),
+    ("int", [_YAML_1_1], "-+0123456789",
+     "[-+]?0b[0-1_]+|[-+]?0?[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
+     "|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+"),
+    ("merge", [_YAML_1_1, _YAML_1_2], "<", "<<"),
+    ("null", [_YAML_1_1, _YAML_1_2], ["~", "n", "N", ""], "~|null|Null|NULL|"),
+    ("timestamp", [_YAML_1_1, _YAML_1_2], "0123456789",
+     r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}"
+     r":[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?"),
+    ("value", [_YAML_1_1, _YAML_1_2], "=", "="),
+)
+_BOOLEANS = {"yes": True, "no": False, "y": True, "n": False,
+             "true": True, "false": False, "on": True, "off": False}
+"""ruamel.yaml's table for ``!!bool``; plain scalars reach it only through the resolvers."""
 
 
 class _Where:
@@ -54,46 +111,170 @@ def _import_yaml() -> None:
     import yaml  # noqa: F401 - a statement, so that a vendoring tool rewrites it
 
 
-def _yaml_loader() -> Any:
-    """A safe YAML loader that refuses duplicate keys instead of keeping the last."""
+def _yaml_int(text: str, version: Tuple[int, int]) -> int:
+    """ruamel.yaml's int: ``_`` dropped, ``0b``/``0o``/``0x``; in 1.2 ``010`` is ten."""
+    digits = text.replace("_", "")
+    sign = -1 if digits[:1] == "-" else 1
+    if digits[:1] in ("-", "+"):
+        digits = digits[1:]
+    for prefix, base in (("0b", 2), ("0x", 16), ("0o", 8)):
+        if digits.startswith(prefix):
+            return sign * int(digits[2:], base)
+    if version == _YAML_1_1 and digits[:1] == "0":
+        return sign * int(digits, 8)
+    if version == _YAML_1_1 and ":" in digits:
+        return sign * int(_sexagesimal(digits, int))
+    return sign * int(digits)  # ValueError for what only looked like a number ("+_")
+
+
+def _yaml_float(text: str, version: Tuple[int, int]) -> float:
+    """ruamel.yaml's float: ``_`` dropped, ``.inf``/``.nan`` in any case of letters."""
+    digits = text.replace("_", "").lower()
+    sign = -1 if digits[:1] == "-" else 1
+    if digits[:1] in ("-", "+"):
+        digits = digits[1:]
+    if digits == ".inf":
+        return sign * float("inf")
+    if digits == ".nan":
+        return float("nan")
+    if version == _YAML_1_1 and ":" in digits:
+        return sign * float(_sexagesimal(digits, float))
+    return sign * float(digits)
+
+
+def _sexagesimal(digits: str, kind: Callable[[str], Any]) -> Any:
+    value = kind("0")
+    for part in digits.split(":"):
+        value = value * 60 + kind(part)
+    return value
+
+
+def _yaml_bool(text: str, version: Tuple[int, int]) -> bool:
+    value = _BOOLEANS.get(text.lower())
+    if value is None:
+        raise ValueError(f"{text!r} is not a boolean")
+    return value
+
+
+@functools.lru_cache(maxsize=None)
+def _implicit_resolvers(version: Tuple[int, int]) -> Dict[str, List[Tuple[str, Pattern[str]]]]:
+    """First character -> [(tag, pattern)], the shape PyYAML's resolver looks rules up in."""
+    table: Dict[str, List[Tuple[str, Pattern[str]]]] = {}
+    for kind, versions, first, pattern in _SCALAR_RULES:
+        if version in versions:
+            rule = (f"tag:yaml.org,2002:{kind}", re.compile(f"(?:{pattern})$"))
+            for character in first:
+                table.setdefault(character, []).append(rule)
+    return table
+
+
+@functools.lru_cache(maxsize=None)
+def _yaml_loader(directives: bool) -> Any:
+    """PyYAML's safe loader reading what DVC's ruamel.yaml (``YAML(typ="safe")``) reads.
+
+    Only scalar typing and mappings change: PyYAML's YAML 1.1 resolvers give way
+    to ruamel's (``_SCALAR_RULES``) and int, float and bool are built as ruamel
+    builds them. Mappings as ruamel builds them: a duplicate key is an error, except
+    in a mapping with a merge key (``<<``), where later keys win silently; two
+    ``<<`` in one mapping are an error; a list used as a key becomes a tuple.
+
+    libyaml's parser (CSafeLoader) keeps no ``%YAML`` version, so a document
+    with a directive goes to the pure-Python parser, which does.
+    """
     import yaml
+    from yaml.constructor import ConstructorError
+    from yaml.nodes import MappingNode, ScalarNode
 
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base = yaml.SafeLoader if directives else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    merge_tag = "tag:yaml.org,2002:merge"
 
-    class StrictLoader(base):  # type: ignore[misc, valid-type]
+    class DvcLoader(base):  # type: ignore[misc, valid-type]
+        yaml_implicit_resolvers: Dict[str, List[Tuple[str, Pattern[str]]]] = {}
+
+        def document_version(self) -> Tuple[int, int]:
+            version: Tuple[int, int] = getattr(self, "yaml_version", None) or _YAML_1_2
+            if version not in (_YAML_1_1, _YAML_1_2):  # ruamel.yaml refuses them too
+                raise yaml.YAMLError(f"YAML {'.'.join(map(str, version))} is not supported")
+            return version
+
+        def resolve(self, kind: Any, value: str, implicit: Tuple[bool, bool]) -> Any:
+            if kind is ScalarNode and implicit[0]:
+                for tag, pattern in _implicit_resolvers(self.document_version()).get(value[:1], []):
+                    if pattern.match(value):
+                        return tag
+            return super().resolve(kind, value, implicit)
+
+        def flatten_mapping(self, node: Any) -> None:
+            merges = [key for key, _ in node.value if key.tag == merge_tag]
+            if len(merges) > 1:
+                raise ConstructorError("while constructing a mapping", node.start_mark,
+                                       "found duplicate merge key '<<'", merges[1].start_mark)
+            explicit = len(node.value) - len(merges)
+            super().flatten_mapping(node)
+            if len(node.value) > explicit:
+                node.merged = True  # as ruamel: an anchor flattened as a merge source
+                #                     keeps no '<<' to be seen when built itself
+
         def construct_mapping(self, node: Any, deep: bool = False) -> Dict[Any, Any]:
-            seen: Set[Any] = set()
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=deep)
+            if not isinstance(node, MappingNode):
+                raise ConstructorError(None, None, f"expected a mapping node, but found {node.id}",
+                                       node.start_mark)
+            self.flatten_mapping(node)
+            unique = not getattr(node, "merged", False)
+            mapping: Dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, list):
+                    key = tuple(key)
                 try:
-                    duplicate = key in seen
+                    duplicate = unique and key in mapping
                 except TypeError:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"unhashable key {key!r}", key_node.start_mark
-                    ) from None
+                    raise ConstructorError(None, None, f"unhashable key {key!r}",
+                                           key_node.start_mark) from None
                 if duplicate:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key!r}", key_node.start_mark
-                    )
-                seen.add(key)
-            return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+                    raise ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+                mapping[key] = self.construct_object(value_node, deep=deep)
+            return mapping
 
-    StrictLoader.add_constructor(
-        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, StrictLoader.construct_mapping
-    )
-    return StrictLoader
+    for kind, convert in (("int", _yaml_int), ("float", _yaml_float), ("bool", _yaml_bool)):
+        DvcLoader.add_constructor(f"tag:yaml.org,2002:{kind}", _scalar_constructor(convert))
+    return DvcLoader
+
+
+def _scalar_constructor(convert: Callable[[str, Tuple[int, int]], Any]) -> Any:
+    def construct(loader: Any, node: Any) -> Any:
+        return convert(loader.construct_scalar(node), loader.document_version())
+
+    return construct
+
+
+def _text(content: bytes, where: _Where, path: Optional[str]) -> str:
+    """Strict UTF-8, as DVC opens the files (a UTF-16 file is an error there too)."""
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise where.error(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
 
 
 def load_yaml(content: bytes, where: _Where, path: Optional[str] = None) -> Any:
+    """The document as DVC's ruamel.yaml reads it: YAML 1.2 (1.1 under ``%YAML 1.1``).
+
+    Scalars: ``true``/``True``/``TRUE`` and ``false`` forms are booleans (``on``,
+    ``yes``, ``NO``, ``y`` are strings); ``~``, ``null``, ``Null``, ``NULL`` and
+    nothing are None; ints may have ``_``, ``0b``, ``0o``, ``0x`` and leading zeros
+    (``010`` is 10; ``0O17``, ``0X1F`` are strings); floats need a ``.`` or an
+    exponent (``1e5``, ``.5``, ``1.``; ``.inf``, ``.NaN``); ``1:30`` is a string;
+    ``2001-12-14`` is still a date, as ruamel keeps timestamps in 1.2. Returns None
+    for an empty document; a value ruamel cannot build (``0x_``, ``!!int 1:30``,
+    ``2001-13-45``) is an error, as it is for DVC.
+    """
     import yaml
 
+    text = _text(content, where, path)
+    loader = _yaml_loader(_YAML_DIRECTIVE_RE.search(text) is not None)
     try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise where.error(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
-    try:
-        return yaml.load(text, Loader=_yaml_loader())
-    except yaml.YAMLError as exc:
+        return yaml.load(text, Loader=loader)
+    except (yaml.YAMLError, ValueError) as exc:
         problem = " ".join(str(exc).split())
         raise where.error(f"invalid YAML: {problem}", path) from None
 
@@ -107,20 +288,21 @@ def artifact_path(
     ``read_file`` reads other files at the same commit. URLs come back unchanged.
     """
     where = _Where(dvcyaml_path, commit)
-    data = load_yaml(content, where)
-    if data is None:
-        data = {}
+    data = load_yaml(content, where) or {}
     if not isinstance(data, dict):
         raise where.error(f"expected a mapping at the top, found {_kind(data)}")
-    artifacts = data.get("artifacts")
-    if artifacts is None:
+    if "artifacts" not in data:
         raise ArtifactNotFoundError(
             f"{dvcyaml_path} at commit {commit} declares no artifacts (looked for '{name}')"
         )
+    artifacts = data["artifacts"]
     if not isinstance(artifacts, dict):
         raise where.error(f"'artifacts' must be a mapping, found {_kind(artifacts)}")
+    for key in artifacts:
+        if not isinstance(key, str):
+            raise where.error(f"artifact name {key!r} is {_kind(key)}, not a string: quote it")
     if name not in artifacts:
-        declared = ", ".join(sorted(str(key) for key in artifacts)) or "none"
+        declared = ", ".join(sorted(artifacts)) or "none"
         raise ArtifactNotFoundError(
             f"{dvcyaml_path} at commit {commit} does not declare artifact '{name}'; "
             f"it declares: {declared}"
@@ -128,14 +310,16 @@ def artifact_path(
     entry = artifacts[name]
     if not isinstance(entry, dict):
         raise where.error(f"artifacts.{name} must be a mapping, found {_kind(entry)}")
+    field = f"artifacts.{name}.path"
     path = entry.get("path")
     if not isinstance(path, str):
-        raise where.error(f"artifacts.{name}.path must be a string, found {_kind(path)}")
+        raise where.error(f"{field} must be a string, found {_kind(path)}")
     dirname = posixpath.dirname(dvcyaml_path)
-    if _INTERPOLATION_RE.search(path):
-        context = _load_context(data, dirname, read_file, where)
-        path = _interpolate(path, context, where, f"artifacts.{name}.path")
-    return _repository_path(dirname, path, where, f"artifacts.{name}.path")
+    context = _load_context(data, dirname, read_file, where) if _INTERPOLATION_RE.search(path) else {}
+    value = _interpolate(path, context, where, field)
+    if not isinstance(value, str):
+        raise where.error(f"{field} {path!r} must be a string, found {_kind(value)}")
+    return _artifact_location(dirname, value, where, field)
 
 
 def _kind(value: Any) -> str:
@@ -149,15 +333,35 @@ def is_url(path: str) -> bool:
     return _URL_RE.match(path) is not None
 
 
-def _repository_path(dirname: str, path: str, where: _Where, field: str) -> str:
-    """``normpath(join(dirname, path))``, refusing what is absolute or leaves the repository."""
+def _artifact_location(dirname: str, path: str, where: _Where, field: str) -> str:
+    """The path relative to the git root, as DVC makes it on POSIX, with backslashes as ``/``.
+
+    DVC joins and normalises with backslashes still inside names, and only then
+    turns them into ``/`` (``as_posix``) and normalises again: ``a\\b/../c`` is
+    ``c``, ``..\\shared\\emb.bin`` in ``nlp`` is ``shared/emb.bin``. What is
+    absolute as written (``/x``, ``\\x``, ``C:\\x``) or ends outside the
+    repository is refused here, where DVC would still answer.
+    """
     if is_url(path):
         return path
     if not path:
         raise where.error(f"{field} is empty")
     if path.startswith(("/", "\\")) or _WINDOWS_ABSOLUTE_RE.match(path):
         raise where.error(f"{field} {path!r} is absolute; it must be relative to the dvc.yaml")
-    normalized = posixpath.normpath(posixpath.join(dirname, path))
+    joined = posixpath.normpath(posixpath.join(dirname, path))
+    return _inside_repository(posixpath.normpath(joined.replace("\\", "/")), path, where, field)
+
+
+def _vars_location(dirname: str, path: str, where: _Where, field: str) -> str:
+    """A ``vars`` file name joined as DVC joins it: a backslash is part of a name there."""
+    if not path:
+        raise where.error(f"{field} is empty")
+    if path.startswith("/"):
+        raise where.error(f"{field} {path!r} is absolute; it must be relative to the dvc.yaml")
+    return _inside_repository(posixpath.normpath(posixpath.join(dirname, path)), path, where, field)
+
+
+def _inside_repository(normalized: str, path: str, where: _Where, field: str) -> str:
     if normalized == ".." or normalized.startswith("../") or normalized == ".":
         raise where.error(f"{field} {path!r} leaves the repository")
     return normalized
@@ -177,24 +381,26 @@ def _load_context(
     entries = data.get("vars", [])
     if not isinstance(entries, list):
         raise where.error(f"'vars' must be a list, found {_kind(entries)}")
-    for entry in entries:
+    for index, entry in enumerate(entries):
         if isinstance(entry, dict):
+            _check_values(entry, f"vars[{index}]", where)
             _merge(context, entry, where, "vars")
         elif isinstance(entry, str):
             spec, _, keys_text = entry.partition(":")
             keys = [key for key in keys_text.split(",") if key]
-            path = _repository_path(dirname, spec, where, f"vars entry {entry!r}")
+            path = _vars_location(dirname, spec, where, f"vars entry {entry!r}")
             if path in loaded and loaded[path] is None and not keys:
                 continue  # the whole file again: DVC allows it
             content = read_file(path)
             if content is None:
                 raise where.error(f"vars file {path} does not exist")
-            values = _params_file(path, content, where)
+            values = _params_file(path, content, where, check=not keys)
             if keys:  # top-level keys only, as DVC selects them
                 absent = [key for key in keys if key not in values]
                 if absent:
                     raise where.error(f"could not find '{absent[0]}' in {path}")
                 values = {key: values[key] for key in keys}
+                _check_values(values, path, where)
             _merge(context, values, where, entry)
             loaded[path] = keys or None
         else:
@@ -202,23 +408,37 @@ def _load_context(
     return context
 
 
-def _params_file(path: str, content: bytes, where: _Where) -> Dict[str, Any]:
+def _params_file(path: str, content: bytes, where: _Where, check: bool = True) -> Dict[str, Any]:
+    """A parameter file's mapping; ``check`` refuses values DVC's context cannot hold."""
     if path.endswith(".json"):
         import json
 
         try:
-            values = json.loads(content)
+            values = json.loads(_text(content, where, path))
         except ValueError as exc:
             raise where.error(f"invalid JSON: {exc}", path) from None
     elif path.endswith((".yaml", ".yml")):
         values = load_yaml(content, where, path)
     else:
         raise where.error("unsupported parameters file: only .yaml, .yml and .json are read", path)
-    if values is None:
-        return {}
+    values = values or {}
     if not isinstance(values, dict):
         raise where.error(f"expected a mapping at the top, found {_kind(values)}", path)
+    if check:
+        _check_values(values, path, where)
     return values
+
+
+def _check_values(value: Any, source: str, where: _Where, key: str = "") -> None:
+    """DVC refuses a whole parameter file holding a date or a set, even one never used."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _check_values(item, source, where, f"{key}.{name}" if key else str(name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_values(item, source, where, f"{key}.{index}")
+    elif not isinstance(value, _CONTEXT_TYPES):
+        raise where.error(f"unsupported value of type '{type(value).__name__}' in '{source}:{key}'")
 
 
 def _merge(into: Dict[str, Any], new: Mapping[str, Any], where: _Where, source: str) -> None:
@@ -248,16 +468,32 @@ def _lookup(context: Mapping[str, Any], key: str, where: _Where) -> Any:
     return value
 
 
-def _interpolate(text: str, context: Mapping[str, Any], where: _Where, field: str) -> str:
+def _interpolate(text: str, context: Mapping[str, Any], where: _Where, field: str) -> Any:
+    """``${...}`` replaced as DVC's ``resolve_str`` does.
+
+    A text that is one ``${key}`` and nothing else is the value itself, of any
+    type (the caller then needs a string). Otherwise each value is written as
+    DVC's ``to_str`` writes it: ``true``/``false``, ``None``, ``str()`` for the
+    rest (``1e-05``, ``100000.0``, ``inf``, ``nan``, ``b'...'`` for ``!!binary``);
+    a mapping or a list is an error. Last, every ``\\${`` left in the result,
+    even one that came from a value, becomes ``${``.
+    """
+    matches = list(_INTERPOLATION_RE.finditer(text))
+    if len(matches) == 1 and matches[0].group(0) == text:
+        return _value(matches[0].group("key"), context, where, field)
+
     def substitute(match: re.Match[str]) -> str:
-        if match.group("escape"):
-            return match.group(0)[1:]
-        key = match.group("key").strip()
-        value = _lookup(context, key, where)
+        value = _value(match.group("key"), context, where, field)
         if isinstance(value, bool):
             return "true" if value else "false"
-        if isinstance(value, (str, int, float)):
-            return str(value)
-        raise where.error(f"{field}: cannot interpolate '{key}', which is {_kind(value)}")
+        return str(value)
 
-    return _INTERPOLATION_RE.sub(substitute, text)
+    return _INTERPOLATION_RE.sub(substitute, text).replace("\\${", "${")
+
+
+def _value(key_text: str, context: Mapping[str, Any], where: _Where, field: str) -> Any:
+    key = key_text.strip()
+    value = _lookup(context, key, where)
+    if isinstance(value, (dict, list)):
+        raise where.error(f"{field}: cannot interpolate '{key}', which is {_kind(value)}")
+    return value

@@ -3,7 +3,7 @@
 import pytest
 
 from artifacts_show import ArtifactNotFoundError, ArtifactsShowError
-from artifacts_show.dvcyaml import artifact_path
+from artifacts_show.dvcyaml import _Where, artifact_path, load_yaml
 
 
 def path_of(content, name="m", dvcyaml="dvc.yaml", files=None):
@@ -46,7 +46,8 @@ def test_interpolation_sources_and_order():
         "shared.yaml": b"flag: false\nlst: [a, b]\n",
     }
     text = ("vars:\n  - conf.yaml\n  - p.json:tag\n  - ../shared.yaml\n  - {inline: i}\n"
-            "artifacts:\n  m:\n    path: ${model.dir}/${ n }-${tag}-${flag}-${lst[1]}-${lst.0}-${inline}.${ext}\n")
+            "artifacts:\n  m:\n"
+            "    path: ${model.dir}/${ n }-${tag}-${flag}-${lst[1]}-${lst.0}-${inline}.${ext}\n")
     assert path_of(text, dvcyaml="d/dvc.yaml", files=files) == "d/models/3-x-false-b-a-i.onnx"
 
 
@@ -68,13 +69,16 @@ def test_escaped_interpolation_is_literal():
         ("vars: [{x: [1]}]\nartifacts: {m: {path: 'a${x}'}}", {}, "cannot interpolate 'x'"),
         ("vars: [{x: {a: 1}}]\nartifacts: {m: {path: '${x}'}}", {}, "which is a mapping"),
         ("vars: [nope.yaml]\nartifacts: {m: {path: '${x}'}}", {}, "vars file nope.yaml does not exist"),
-        ("vars: [p.yaml:y]\nartifacts: {m: {path: '${x}'}}", {"p.yaml": b"x: 1"}, "could not find 'y' in p.yaml"),
-        ("vars: [p.toml]\nartifacts: {m: {path: '${x}'}}", {"p.toml": b"x = 1"}, "unsupported parameters file"),
+        ("vars: [p.yaml:y]\nartifacts: {m: {path: '${x}'}}", {"p.yaml": b"x: 1"},
+         "could not find 'y' in p.yaml"),
+        ("vars: [p.toml]\nartifacts: {m: {path: '${x}'}}", {"p.toml": b"x = 1"},
+         "unsupported parameters file"),
         ("vars: [p.json]\nartifacts: {m: {path: '${x}'}}", {"p.json": b"{"}, "invalid JSON"),
         ("vars: [../../p.yaml]\nartifacts: {m: {path: '${x}'}}", {}, "leaves the repository"),
         ("vars: {x: 1}\nartifacts: {m: {path: '${x}'}}", {}, "'vars' must be a list"),
         ("artifacts: {m: {path: '${a b}'}}", {}, "not a variable name"),
-        ("artifacts: {m: {path: '${x}'}}", {"params.yaml": b"- 1\n"}, "params.yaml at commit c0ffee: expected a mapping"),
+        ("artifacts: {m: {path: '${x}'}}", {"params.yaml": b"- 1\n"},
+         "params.yaml at commit c0ffee: expected a mapping"),
     ],
 )
 def test_interpolation_errors(text, files, problem):
@@ -93,7 +97,7 @@ def test_interpolation_errors(text, files, problem):
         ("artifacts: {m: {path: [\n", "invalid YAML"),
         (b"artifacts: {m: {path: \xff}}\n", "not UTF-8"),
         ("[1, 2]\n", "expected a mapping at the top, found a list"),
-        ("a: &x [1]\nb: {*x : 1}\n", "unhashable key"),
+        ("a: &x {k: 1}\nb: {*x : 1}\n", "unhashable key"),
     ],
 )
 def test_malformed(content, problem):
@@ -118,3 +122,227 @@ def test_not_declared(content, message):
 def test_other_keys_are_not_validated():
     content = "artifacts:\n  m:\n    path: m.pkl\n    type: [weird]\n    meta: 3\n    labels: x\n"
     assert path_of(content) == "m.pkl"
+
+
+# YAML as DVC reads it: ruamel.yaml's YAML 1.2, values written as DVC's to_str writes them.
+# Every expectation below is what dvc 3.67.1's dvc.api.artifacts_show answered
+# (parity/test_yaml_parity.py asks it again), or one of the differences it names.
+
+
+def interpolated(value, text="artifacts: {m: {path: 'v/${x}'}}"):
+    return path_of(text, files={"params.yaml": f"x: {value}\n".encode()})
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        # YAML 1.1 booleans and sexagesimals are strings in 1.2
+        ("NO", "NO"), ("on", "on"), ("yes", "yes"), ("off", "off"), ("y", "y"), ("1:30", "1:30"),
+        ("tRue", "tRue"), ("true", "true"), ("True", "true"), ("FALSE", "false"),
+        # ints: leading zeros are decimal; 0o, 0x, 0b and _ as ruamel reads them
+        ("010", "10"), ("-010", "-10"), ("0o17", "15"), ("0x1F", "31"), ("0b101", "5"),
+        ("1_000", "1000"), ("+1", "1"), ("-0", "0"), ("0O17", "0O17"), ("0X1F", "0X1F"),
+        ("12345678901234567890123", "12345678901234567890123"),
+        # floats: str() of the float, as DVC writes it
+        ("1e-5", "1e-05"), ("1e5", "100000.0"), ("1.0e+5", "100000.0"), ("1E+2", "100.0"),
+        ("1.", "1.0"), ("-0.0", "-0.0"), ("1e400", "inf"), ("1e-400", "0.0"), ("1_0e1", "100.0"),
+        (".inf", "inf"), ("-.inf", "-inf"), (".NaN", "nan"), (".5e5", ".5e5"), ("inf", "inf"),
+        # None, bytes, explicit tags and quotes
+        ("~", "None"), ("null", "None"), ("NULL", "None"), ("", "None"), ("nULL", "nULL"),
+        ("!!binary aGk=", "b'hi'"), ("!!bool yes", "true"), ("!!int '010'", "10"),
+        ("!!float '1'", "1.0"), ("!!str 010", "010"), ("'010'", "010"), ("'on'", "on"),
+    ],
+)
+def test_scalars_are_typed_and_written_as_dvc_does(value, written):
+    assert interpolated(value) == f"v/{written}"
+
+
+@pytest.mark.parametrize("value", ["0x_", "+_", "._", "!!int 1:30", "!!bool maybe", "2001-13-45", "=", "<<"])
+def test_scalars_ruamel_cannot_build_are_errors(value):
+    """DVC fails on each as well (for '!!bool maybe' its lookup takes ruamel's KeyError for 'not found')."""
+    with pytest.raises(ArtifactsShowError, match="params.yaml at commit c0ffee: invalid YAML"):
+        interpolated(value)
+
+
+@pytest.mark.parametrize(
+    ("header", "written"),
+    [("%YAML 1.1\n---\n", "true-8-90-100000.0"), ("# first\n%YAML 1.1\n---\n", "true-8-90-100000.0"),
+     ("%YAML 1.2\n---\n", "on-10-1:30-100000.0"), ("", "on-10-1:30-100000.0")],
+)
+def test_a_yaml_1_1_directive_brings_back_yaml_1_1_scalars(header, written):
+    files = {"params.yaml": f"{header}a: on\nb: 010\nc: 1:30\nd: 1e5\n".encode()}
+    assert path_of("artifacts: {m: {path: '${a}-${b}-${c}-${d}'}}", files=files) == written
+
+
+def test_other_yaml_versions_are_errors():
+    with pytest.raises(ArtifactsShowError, match="YAML 1.3 is not supported"):
+        path_of("%YAML 1.3\n---\nartifacts: {m: {path: a}}\n")
+
+
+@pytest.mark.parametrize("value", ["010", "1e5", "true", "null", "!!binary aGk="])
+def test_a_whole_path_from_one_variable_must_be_a_string(value):
+    with pytest.raises(ArtifactsShowError, match=r"artifacts.m.path '\$\{x\}' must be a string"):
+        interpolated(value, text="artifacts: {m: {path: '${x}'}}")
+
+
+def test_a_whole_path_from_one_string_variable():
+    assert interpolated("on", text="artifacts: {m: {path: '${x}'}}") == "on"
+    assert interpolated("'b\\${y}'", text="artifacts: {m: {path: '${x}'}}") == "b/${y}"  # no unescaping
+
+
+@pytest.mark.parametrize(
+    ("params", "problem"),
+    [
+        ("x: 1\nunused: 2001-12-14\n", "unsupported value of type 'date' in 'params.yaml:unused'"),
+        ("x: 1\nl: [1, {t: 2001-12-14 21:59:43}]\n", "type 'datetime' in 'params.yaml:l.1.t'"),
+        ("x: 1\ns: !!set {a}\n", "type 'set' in 'params.yaml:s'"),
+    ],
+)
+def test_values_dvc_cannot_hold_fail_the_whole_file(params, problem):
+    with pytest.raises(ArtifactsShowError, match=problem):
+        path_of("artifacts: {m: {path: 'v/${x}'}}", files={"params.yaml": params.encode()})
+
+
+def test_unsupported_values_in_vars_and_selected_keys():
+    with pytest.raises(ArtifactsShowError, match=r"type 'date' in 'vars\[1\]:d'"):
+        path_of("vars: [{x: 1}, {d: 2001-12-14}]\nartifacts: {m: {path: 'v/${x}'}}")
+    files = {"p.yaml": b"x: 1\nd: 2001-12-14\n"}  # DVC checks only the keys it selects
+    assert path_of("vars: ['p.yaml:x']\nartifacts: {m: {path: 'v/${x}'}}", files=files) == "v/1"
+
+
+def test_escapes_are_undone_after_interpolation_even_in_values():
+    files = {"params.yaml": b"x: 'b\\${y}'\n"}
+    assert path_of("artifacts: {m: {path: 'a/${x}'}}", files=files) == "a/b${y}"
+    assert path_of("artifacts: {m: {path: 'a/\\\\${x}'}}", files=files) == "a/${x}"  # \\${ then \ -> /
+
+
+def test_a_brace_inside_a_variable_is_an_error():
+    with pytest.raises(ArtifactsShowError, match="not a variable name"):
+        path_of("artifacts: {m: {path: 'a/${x{y}'}}", files={"params.yaml": b"x: 1\n"})
+
+
+@pytest.mark.parametrize("key", ["on", "yes", "NO", "off", "y", "n", "Null_", "0o8"])
+def test_yaml_1_1_words_are_artifact_names(key):
+    assert path_of(f"artifacts:\n  {key}: {{path: p}}\n", name=key) == "p"
+
+
+@pytest.mark.parametrize("key", ["1", "true", "null", "~", "1e5", "0o17", "010", "2001-12-14"])
+def test_artifact_names_that_are_not_strings_make_the_file_an_error(key):
+    content = f"artifacts:\n  {key}: {{path: p}}\n  m: {{path: q}}\n"
+    with pytest.raises(ArtifactsShowError, match="not a string: quote it") as info:
+        path_of(content)
+    assert not isinstance(info.value, ArtifactNotFoundError)
+    assert path_of(content.replace(f"  {key}:", f"  '{key}':")) == "q"
+
+
+def test_artifacts_set_to_nothing_is_an_error():
+    with pytest.raises(ArtifactsShowError, match="'artifacts' must be a mapping, found nothing") as info:
+        path_of("artifacts:\n")
+    assert not isinstance(info.value, ArtifactNotFoundError)
+
+
+@pytest.mark.parametrize("document", ["[]", "false", "0", "''", "~"])
+def test_empty_looking_documents_are_empty_mappings(document):
+    with pytest.raises(ArtifactNotFoundError, match="declares no artifacts"):
+        path_of(document + "\n")
+    for params in ("params.yaml", "p.json"):
+        with pytest.raises(ArtifactsShowError, match="could not find 'x'"):
+            path_of(f"vars: [{params}]\nartifacts: {{m: {{path: 'v/${{x}}'}}}}",
+                    files={params: (document if params.endswith("yaml") else "[]").encode()})
+
+
+@pytest.mark.parametrize(("content", "problem"), [(b"\xef\xbb\xbf{\"x\": 1}", "invalid JSON"),
+                                                  ('{"x": 1}'.encode("utf-16"), "not UTF-8")])
+def test_json_is_read_as_strict_utf8_text(content, problem):
+    with pytest.raises(ArtifactsShowError, match=problem):
+        path_of("vars: [p.json]\nartifacts: {m: {path: 'v/${x}'}}", files={"p.json": content})
+
+
+@pytest.mark.parametrize(
+    ("artifacts", "path"),
+    [
+        ("a: &b {path: a/b, type: t}\n  m: {<<: *b, path: c/d}", "c/d"),
+        ("a: &b {path: a/b, type: t}\n  m: {<<: *b}", "a/b"),
+        ("a: &a {path: p1}\n  b: &b {path: p2}\n  m: {<<: [*a, *b]}", "p1"),
+        ("a: &b {type: t}\n  m: {<<: *b, path: x, path: y}", "y"),  # with <<, later keys win
+    ],
+)
+def test_merge_keys_as_ruamel_merges_them(artifacts, path):
+    assert path_of(f"artifacts:\n  {artifacts}\n") == path
+
+
+@pytest.mark.parametrize(
+    ("artifacts", "problem"),
+    [
+        ("a: &a {path: p}\n  b: &b {type: t}\n  m: {<<: *a, <<: *b}", "duplicate merge key"),
+        ("a: &a {}\n  m: {<<: *a, path: x, path: y}", "duplicate key 'path'"),  # an empty << merges nothing
+        ("m: {<<: 1, path: x}", "expected a mapping or list of mappings"),
+    ],
+)
+def test_merge_key_errors(artifacts, problem):
+    with pytest.raises(ArtifactsShowError, match=problem):
+        path_of(f"artifacts:\n  {artifacts}\n")
+
+
+def test_load_yaml_keys_and_values():
+    where = _Where("f.yaml", "c0ffee")
+    assert load_yaml(b"? [1, 2]\n: x\non: 010\n", where) == {(1, 2): "x", "on": 10}
+    assert load_yaml(b"", where) is None
+    assert load_yaml(b"a: 1\nb: {<<: {a: 2}, c: 3}\n", where) == {"a": 1, "b": {"a": 2, "c": 3}}
+
+
+# Backslashes in artifacts.<name>.path are separators, as DVC's as_posix makes them,
+# after DVC's own normpath (which still sees them inside names).
+
+
+@pytest.mark.parametrize(
+    ("dvcyaml", "path", "expected"),
+    [
+        ("nlp/dvc.yaml", "weights\\bert.bin", "nlp/weights/bert.bin"),
+        ("nlp/dvc.yaml", "..\\shared\\emb.bin", "shared/emb.bin"),
+        ("nlp/dvc.yaml", ".\\a\\b", "nlp/a/b"),
+        ("nlp/dvc.yaml", "a/b\\", "nlp/a/b"),
+        ("dvc.yaml", "a\\\\b", "a/b"),
+        ("dvc.yaml", "a\\.\\b", "a/b"),
+        ("dvc.yaml", "x\\..\\y", "y"),
+        ("dvc.yaml", "a\\b/../c", "c"),  # DVC's normpath drops 'a\b' before a\b becomes a/b
+        ("nlp/dvc.yaml", "a\\b/../../c", "c"),
+        ("dvc.yaml", "s3:\\\\b\\k", "s3:/b/k"),  # no '://': a path, as for DVC
+        ("dvc.yaml", "a\\${x}", "a${x}"),
+    ],
+)
+def test_backslashes_are_separators(dvcyaml, path, expected):
+    assert path_of(f"artifacts: {{m: {{path: '{path}'}}}}", dvcyaml=dvcyaml) == expected
+
+
+def test_backslashes_from_interpolated_values_are_separators():
+    files = {"nlp/params.yaml": b"d: 'w\\sub'\nup: '..\\shared'\n"}
+    text = "artifacts: {m: {path: '${d}\\m.bin'}, n: {path: '${up}\\m.bin'}}"
+    assert path_of(text, dvcyaml="nlp/dvc.yaml", files=files) == "nlp/w/sub/m.bin"
+    assert path_of(text, name="n", dvcyaml="nlp/dvc.yaml", files=files) == "shared/m.bin"
+
+
+@pytest.mark.parametrize(
+    ("dvcyaml", "path", "problem"),
+    [
+        ("nlp/dvc.yaml", "..\\..\\x", "leaves the repository"),
+        ("dvc.yaml", "nlp\\..\\..\\x", "leaves the repository"),
+        ("nlp/dvc.yaml", "..\\", "leaves the repository"),
+        ("dvc.yaml", "\\abs\\x", "is absolute"),
+        ("dvc.yaml", "\\\\srv\\share\\x", "is absolute"),
+        ("dvc.yaml", "\\", "is absolute"),
+    ],
+)
+def test_backslash_paths_refused_like_their_slash_forms(dvcyaml, path, problem):
+    """DVC clamps these at the repository root (abs/x, x, .); refused here, as '/x' and '../x' are."""
+    with pytest.raises(ArtifactsShowError, match=problem):
+        path_of(f"artifacts: {{m: {{path: '{path}'}}}}", dvcyaml=dvcyaml)
+
+
+def test_backslashes_in_vars_file_names_are_characters():
+    files = {"nlp/conf\\p.yaml": b"x: 2\n", "nlp/conf/p.yaml": b"x: 1\n", "nlp/\\q.yaml": b"y: 3\n"}
+    text = "vars: ['conf\\p.yaml', '\\q.yaml']\nartifacts: {m: {path: 'v/${x}${y}'}}"
+    assert path_of(text, dvcyaml="nlp/dvc.yaml", files=files) == "nlp/v/23"
+    with pytest.raises(ArtifactsShowError, match=r"vars file nlp/\.\.\\p\.yaml does not exist"):
+        path_of("vars: ['..\\p.yaml']\nartifacts: {m: {path: '${x}'}}", dvcyaml="nlp/dvc.yaml",
+                files={"p.yaml": b"x: 1\n"})
