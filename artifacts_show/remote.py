@@ -21,7 +21,7 @@ import contextlib
 from . import git
 from .errors import GitError, GitTimeoutError
 from .mirror import Mirror, despite_the_cache, fetch_options
-from .repos import MAX_FILE_BYTES, CommitFiles, list_tags, parse_ls_remote, tag_patterns
+from .repos import MAX_FILE_BYTES, CommitFiles, list_tags, parse_ls_remote, tag_patterns, tag_refspecs
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
@@ -42,11 +42,12 @@ class RemoteRepository:
     def __init__(self, remote: RemoteUrl, artifacts: Optional[Sequence[ArtifactName]] = None) -> None:
         self.remote = remote
         self._patterns = tag_patterns(artifacts)
+        self._refspecs = tag_refspecs(artifacts)
         self._listing: Optional[contextlib.ExitStack] = None  # the lock and the running fetch
         self._running: Optional[git.RunningGit] = None
         self._tag_of: Dict[str, str] = {}  # commit -> a tag of it, to fetch it by
         self.mirror = Mirror(remote)
-        git.debug("%s: tags %s, cache %s", remote.url, " ".join(self._patterns), self.mirror.cache.path)
+        git.debug("%s: tags %s, cache %s", remote.url, " ".join(self._refspecs), self.mirror.cache.path)
         try:
             self._start_listing()  # while the rest of the lookup gets ready
         except GitTimeoutError:
@@ -61,9 +62,9 @@ class RemoteRepository:
     def _start_listing(self) -> None:
         with contextlib.ExitStack() as listing:
             listing.enter_context(self.mirror.locked())
-            first = any(self.mirror.listed.get(pattern) is None for pattern in self._patterns)
+            first = any(self.mirror.listed.get(pattern) is None for pattern in self._refspecs)
             options = fetch_options(depth=first, tree_filter="tree:0", bundle=self.remote.bundle)
-            refspecs = [f"+{pattern}:{pattern}" for pattern in self._patterns]
+            refspecs = [f"+{pattern}:{pattern}" for pattern in self._refspecs]
             running = self.mirror.start_fetch(["--prune", *options], refspecs, negotiate=not first)
             listing.callback(running.abandon)
             self._running, self._listing = running, listing.pop_all()
@@ -86,7 +87,7 @@ class RemoteRepository:
             if not self.mirror.adopt_format(failure):
                 raise
             return self._list()
-        for pattern in self._patterns:
+        for pattern in self._refspecs:
             self.mirror.listed.put(pattern, b"")
         self._end_listing()
         return list_tags(self.mirror.path, self._patterns, self.mirror.read_env)

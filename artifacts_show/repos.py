@@ -83,11 +83,20 @@ def open_repository(
 
 
 def tag_patterns(artifacts: Optional[Sequence[ArtifactName]]) -> List[str]:
-    """``refs/tags/`` patterns of the tags of ``artifacts`` (all tags for None).
+    """``for-each-ref`` patterns of the tags of ``artifacts`` (every tag for None).
 
     The artifact part of a tag name ends at its first ``@`` or ``#``, which
-    names never hold, so these patterns match no other artifact's tags.
+    names never hold, so these match no other artifact's tags. A ``*`` there
+    stops at a ``/``, which a stage name may hold: ``#*/**`` takes those.
     """
+    if artifacts is None:
+        return ["refs/tags/"]
+    suffixes = ("@*", "#*", "#*/**")
+    return [f"refs/tags/{artifact.in_tag}{suffix}" for artifact in artifacts for suffix in suffixes]
+
+
+def tag_refspecs(artifacts: Optional[Sequence[ArtifactName]]) -> List[str]:
+    """Fetch refspec patterns of the same tags (a refspec's ``*`` also matches ``/``)."""
     if artifacts is None:
         return ["refs/tags/*"]
     return [f"refs/tags/{artifact.in_tag}{mark}*" for artifact in artifacts for mark in "@#"]

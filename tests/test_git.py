@@ -20,7 +20,8 @@ FORMAT = "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(type)%00%(obje
 
 def for_each_ref(artifact: str = "") -> list:
     """The listing of an artifact's tags (all tags without one)."""
-    patterns = [f"refs/tags/{artifact}@*", f"refs/tags/{artifact}#*"] if artifact else ["refs/tags/*"]
+    patterns = ([f"refs/tags/{artifact}@*", f"refs/tags/{artifact}#*", f"refs/tags/{artifact}#*/**"]
+                if artifact else ["refs/tags/"])
     return ["git", "for-each-ref", FORMAT, *patterns]
 
 
