@@ -191,6 +191,9 @@ def test_real_timeout_kills_the_process_group(monkeypatch, tmp_path):
     with pytest.raises(GitError, match="timed out"):
         artifacts_show("m", repo=str(tmp_path))
     child = int(pidfile.read_text())
+    deadline = time.monotonic() + 5  # SIGKILL is delivered, and the orphan reaped, a moment later
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert not _running(child)
 
 
