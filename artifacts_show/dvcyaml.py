@@ -40,7 +40,7 @@ from .errors import ArtifactNotFoundError, ArtifactsShowError
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
+    from typing import Any, Callable, Dict, List, Optional, Pattern, Set, Tuple
 
     FileReader = Callable[[str], Optional[bytes]]
 
@@ -429,14 +429,25 @@ def _params_file(path: str, content: bytes, where: _Where, check: bool = True) -
     return values
 
 
-def _check_values(value: Any, source: str, where: _Where, key: str = "") -> None:
-    """DVC refuses a whole parameter file holding a date or a set, even one never used."""
+def _check_values(
+    value: Any, source: str, where: _Where, key: str = "", seen: Optional[Set[int]] = None
+) -> None:
+    """DVC refuses a whole parameter file holding a date or a set, even one never used.
+
+    Each mapping and list is looked at once (``seen``): YAML aliases share them, and
+    an alias bomb would otherwise be walked a billion times.
+    """
+    seen = set() if seen is None else seen
+    if isinstance(value, (dict, list)):
+        if id(value) in seen:
+            return
+        seen.add(id(value))
     if isinstance(value, dict):
         for name, item in value.items():
-            _check_values(item, source, where, f"{key}.{name}" if key else str(name))
+            _check_values(item, source, where, f"{key}.{name}" if key else str(name), seen)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _check_values(item, source, where, f"{key}.{index}")
+            _check_values(item, source, where, f"{key}.{index}", seen)
     elif not isinstance(value, _CONTEXT_TYPES):
         raise where.error(f"unsupported value of type '{type(value).__name__}' in '{source}:{key}'")
 

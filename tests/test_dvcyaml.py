@@ -346,3 +346,17 @@ def test_backslashes_in_vars_file_names_are_characters():
     with pytest.raises(ArtifactsShowError, match=r"vars file nlp/\.\.\\p\.yaml does not exist"):
         path_of("vars: ['..\\p.yaml']\nartifacts: {m: {path: '${x}'}}", dvcyaml="nlp/dvc.yaml",
                 files={"p.yaml": b"x: 1\n"})
+
+
+def test_an_alias_bomb_in_vars_is_looked_at_once_per_shared_node(monkeypatch):
+    """Values are checked as DVC checks them, but each shared (aliased) list only once."""
+    from artifacts_show import dvcyaml
+    from fixtures.hostile import BOMB
+
+    calls = []
+    real = dvcyaml._check_values
+    monkeypatch.setattr(dvcyaml, "_check_values", lambda *args: calls.append(1) or real(*args))
+    content = (BOMB + "vars: [{i: *i}]\nartifacts: {m: {path: '${i}'}}\n").encode()
+    with pytest.raises(ArtifactsShowError, match="cannot interpolate 'i', which is a list"):
+        dvcyaml.artifact_path(content, dvcyaml_path="dvc.yaml", name="m", commit="c", read_file=lambda path: None)
+    assert len(calls) < 200  # 9 levels of 10 aliases: 10**9 nodes if walked naively

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -15,46 +16,50 @@ from artifacts_show import (
     InvalidArgumentError,
     artifacts_show,
 )
+from artifacts_show.registry import MAX_LISTED
+from artifacts_show.tags import parse_version
 from fixtures.builder import build
-from fixtures.hostile import HOSTILE
+from fixtures.hostile import HOSTILE, LOOK_ALIKES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def injections(marker: str) -> list:
+    """(arguments, the message that refuses them). ``marker`` holds no slash, so that every
+    URL form is classified as that form (a slash before the colon would make a local path)."""
     return [
-        dict(repo=f"--upload-pack=touch {marker}"),
-        dict(repo=f"-oProxyCommand=touch {marker}:x"),
-        dict(repo=f"ssh://-oProxyCommand=touch%20{marker}/x"),
-        dict(repo=f"git@-oProxyCommand=touch {marker}:repo.git"),
-        dict(repo=f"ext::sh -c touch% {marker}"),
-        dict(repo="fd::17"),
-        dict(repo=f"foo::touch {marker}"),
-        dict(repo=f"ssh://host/x\nProxyCommand touch {marker}"),
-        dict(name=f"m\ntouch {marker}"),
-        dict(name="m\x00x"),
-        dict(name="m\x1b[31m"),
-        dict(name="m" * 100_000),
-        dict(name="../etc:m"),
-        dict(name="/etc:m"),
-        dict(name="model@v1.0.0"),
-        dict(name="model#prod"),
-        dict(stage="prod\n"),
-        dict(stage="p" * 100_000),
-        dict(version="v1.0.0\n"),
-        dict(version="v1.0.0\x00"),
-        dict(version="1" * 100_000),
+        (dict(repo=f"--upload-pack=touch {marker}"), "it must not start with '-'"),
+        (dict(repo=f"-oProxyCommand=touch {marker}:x"), "it must not start with '-'"),
+        (dict(repo=f"ssh://-oProxyCommand=touch%20{marker}/x"), "bad host name"),
+        (dict(repo=f"git@-oProxyCommand=touch {marker}:repo.git"), "bad host name"),
+        (dict(repo=f"ext::sh -c touch% {marker}"), "transport 'ext' is not allowed"),
+        (dict(repo="fd::17"), "transport 'fd' is not allowed"),
+        (dict(repo=f"foo::touch {marker}"), "transport 'foo' is not allowed"),
+        (dict(repo=f"ssh://host/x\nProxyCommand touch {marker}"), "control characters"),
+        (dict(name=f"m\ntouch {marker}"), "invalid artifact name"),
+        (dict(name="m\x00x"), "invalid artifact name"),
+        (dict(name="m\x1b[31m"), "invalid artifact name"),
+        (dict(name="m" * 100_000), "invalid artifact name"),
+        (dict(name="../etc:m"), "it must not leave the repository"),
+        (dict(name="/etc:m"), "it must be relative to the git root"),
+        (dict(name="model@v1.0.0"), "invalid artifact name"),
+        (dict(name="model#prod"), "invalid artifact name"),
+        (dict(stage="prod\n"), "invalid stage"),
+        (dict(stage="p" * 100_000), "invalid stage"),
+        (dict(version="v1.0.0\n"), "invalid version"),
+        (dict(version="v1.0.0\x00"), "invalid version"),
+        (dict(version="1" * 100_000), "invalid version"),
     ]
 
 
 @pytest.mark.parametrize("index", range(len(injections("x"))))
-def test_injection_is_refused_and_runs_nothing(index, tmp_path, fp):
-    marker = str(tmp_path / "pwned")
-    kwargs = {"name": "m", **injections(marker)[index]}
-    with pytest.raises((InvalidArgumentError, GitError)):
-        artifacts_show(**kwargs)
-    assert len(fp.calls) == 0  # pytest-subprocess would have recorded any process
-    assert not os.path.exists(marker)
+def test_injection_is_refused_and_runs_nothing(index, tmp_path, fp, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    fp.register([fp.any()], occurrences=1000)  # record any process instead of running it
+    arguments, message = injections("pwned")[index]
+    with pytest.raises(InvalidArgumentError, match=message):
+        artifacts_show(**{"name": "m", **arguments})
+    assert list(fp.calls) == []
     assert os.listdir(tmp_path) == []
 
 
@@ -102,8 +107,13 @@ def test_look_alike_tags_do_not_count(hostile, hostile_repo):
     with pytest.raises(ArtifactsShowError, match="not UTF-8"):
         artifacts_show("m", repo=hostile_repo)
     assert artifacts_show("m", version="v1.0.399-x", repo=hostile_repo)["rev"] == hostile.commits["A"]
-    with pytest.raises(ArtifactNotFoundError, match=r"stages: prod-0, prod-1, .* and 380 more$"):
+    stages = {tag.name.split("#")[1] for tag in LOOK_ALIKES if tag.name.startswith("m#")}
+    with pytest.raises(ArtifactNotFoundError, match=rf"stages: prod-0, prod-1, .* and {len(stages) - MAX_LISTED} more$"):
         artifacts_show("m", stage="prod", repo=hostile_repo)  # m#prod-N#N are stages of m
-    # 4 versions, 400 pre-releases and 400 deregistrations (m@v9.0.N!) of m: the greatest 20 listed.
-    with pytest.raises(ArtifactNotFoundError, match=r"known versions: 784 older, v9\.0\.380 \(deregistered\), "):
+    # Versions of m: v1.0.0 to v3.0.0, the pre-releases m@v1.0.N-x, and the deregistrations m@v9.0.N!
+    # (versions never registered): the greatest MAX_LISTED are listed.
+    versions = {tag.name[2:].rstrip("!") for tag in HOSTILE.tags if tag.annotated and tag.name.startswith("m@")}
+    greatest = max((parse_version(version) for version in versions if version.startswith("v9.0.")))
+    with pytest.raises(ArtifactNotFoundError, match=rf"known versions: {len(versions) - MAX_LISTED} older, .*"
+                       rf"{re.escape(str(greatest))} \(deregistered\)$"):
         artifacts_show("m", version="v7.7.7", repo=hostile_repo)
