@@ -108,12 +108,12 @@ def test_old_git_is_refused(fp, tmp_path, output, found):
 
 
 @pytest.mark.parametrize(
-    "output", ["git version 2.31.0\n", "git version 2.45.1.windows.1\n",
-               "git version 2.39.3 (Apple Git-146)\n"],
+    ("output", "version"), [("git version 2.31.0\n", "2.31.0"), ("git version 2.45.1.windows.1\n", "2.45.1"),
+                            ("git version 2.39.3 (Apple Git-146)\n", "2.39.3"), ("git version 3.0\n", "3.0")],
 )
-def test_git_versions_are_read(fp, output):
+def test_git_versions_are_read(fp, output, version):
     fp.register(VERSION, stdout=output)
-    assert git._parse_git_version(git.ensure_supported_git()) >= git._parse_git_version("2.31")
+    assert git.ensure_supported_git() == version
 
 
 def test_unreadable_version(fp):

@@ -185,17 +185,24 @@ def corrupt(cache: str) -> None:
             if name.endswith((".pack", ".idx")) or name == "HEAD":
                 with open(path, "r+b") as handle:
                     handle.write(b"garbage" * 4)
-            elif "facts" in parent:
+            elif "memo" in parent or "artifacts-show" in parent:  # remembered paths, listed patterns
                 with open(path, "r+b") as handle:
-                    handle.seek(70)
+                    handle.seek(20)
                     handle.write(b"not what was stored")
 
 
 def test_corrupt_cache_is_rebuilt(base, public, tmp_path, monkeypatch):
+    """Damaged packs, HEAD and remembered facts: the next lookup reads the answer again,
+    from a rebuilt repository, which then holds what it read."""
     monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
     expected = artifacts_show("nlp:bert", repo=public.url("example.git"))
     corrupt(str(tmp_path / "cache"))
     assert artifacts_show("nlp:bert", repo=public.url("example.git")) == expected
+    (repo,) = [os.path.join(entry.path, "repo.git") for entry in os.scandir(tmp_path / "cache")
+               if os.path.isdir(os.path.join(entry.path, "repo.git"))]
+    found = subprocess.run(["git", "cat-file", "--batch-check"], cwd=repo, capture_output=True, text=True,
+                           input=f"{expected['rev']}\n{expected['rev']}:nlp/dvc.yaml\n").stdout
+    assert " missing" not in found and found.count(" blob ") == 1, found
     assert artifacts_show(PROD[0], stage="prod", repo=public.url("example.git"))["rev"] == \
         base[1].commits[PROD[1]]
 
