@@ -53,7 +53,8 @@ def memo_store() -> Optional[FactStore]:
 
 
 def folder_name(url: str) -> str:
-    """A readable, collision-free folder name for a URL (already without credentials)."""
+    """A readable folder name for a URL (already without credentials): a slug of it, its
+    length and CRC-32. Two URLs could share one; :meth:`CacheFolder.open` tells them apart."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", url.split("://", 1)[-1]).strip("-.")[:48]
     return f"{slug}-{_checksum(url.encode())}"
 
@@ -124,7 +125,13 @@ class CacheFolder:
                 os.makedirs(path, exist_ok=True)
                 os.close(os.open(probe, os.O_CREAT | os.O_WRONLY, 0o600))
                 os.remove(probe)
-                return cls(path, temporary=False)
+                folder = cls(path, temporary=False)
+                owner = folder.facts.get("url")
+                if owner is None:
+                    folder.facts.put("url", url.encode("utf-8", "surrogateescape"))
+                if owner is None or owner == url.encode("utf-8", "surrogateescape"):
+                    return folder
+                # another URL with the same folder name: never mix two registries' objects
             except OSError:
                 pass  # read-only, full or not a folder: work in a temporary folder instead
         return cls.temporary()

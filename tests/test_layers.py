@@ -1,4 +1,10 @@
-"""The arrows that must never exist between modules (DESIGN.md), checked on the source."""
+"""The arrows that must never exist between modules, checked on the source.
+
+The pure modules (registry semantics, the tag grammar, names, reading dvc.yaml, the
+storage URL, what ``repo`` names) never reach git, the repositories or the cache;
+git knows nothing of registries; the local repository knows nothing of the remote
+machinery; the CLI talks only to the public API.
+"""
 
 import ast
 import os
@@ -22,15 +28,20 @@ def imports(module: str) -> set:
     return found
 
 
-@pytest.mark.parametrize("module", ["registry", "tags", "names", "dvcyaml"])
+@pytest.mark.parametrize("module", ["registry", "tags", "names", "dvcyaml", "storage", "urls"])
 def test_pure_modules_never_reach_git(module):
-    forbidden = {"subprocess", "artifacts_show.git", "artifacts_show.repos", "artifacts_show.cache"}
+    forbidden = {"subprocess", "artifacts_show.git", "artifacts_show.repos", "artifacts_show.cache",
+                 "artifacts_show.mirror", "artifacts_show.remote"}
     assert not imports(module) & forbidden
 
 
+def test_the_local_repository_knows_nothing_of_the_remote_machinery():
+    assert not imports("repos") & {"artifacts_show.mirror", "artifacts_show.cache"}
+
+
 def test_git_knows_nothing_of_registries():
-    assert not {name for name in imports("git")
-                if name.split(".")[-1] in ("registry", "tags", "names", "dvcyaml", "repos", "api")}
+    assert not {name for name in imports("git") if name.split(".")[-1] in
+                ("registry", "tags", "names", "dvcyaml", "storage", "repos", "remote", "mirror", "api")}
 
 
 def test_cli_talks_only_to_the_public_api():

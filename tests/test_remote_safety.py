@@ -304,3 +304,20 @@ def test_a_lookup_waits_for_the_cache_lock_once_then_times_out(base, monkeypatch
             artifacts_show(PROD[0], stage="prod", repo=url)
         waited = time.monotonic() - started
     assert 2 <= waited < 3.9, waited
+
+
+def test_two_urls_sharing_a_folder_name_never_share_a_repository(base, public, tmp_path, monkeypatch):
+    """Folder names are a slug and a CRC-32: should two URLs meet, the second works apart."""
+    from artifacts_show import cache
+    from fixtures.builder import Commit, Registry, Tag
+
+    other = build(Registry([Commit("X", {"dvc.yaml": "artifacts:\n  churn-model:\n    path: x.pkl\n"})],
+                           [Tag("churn-model#prod#1", "X")]), str(tmp_path / "other.git"), bare=True)
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "folder_name", lambda url: "the-same-folder")
+    first = artifacts_show(PROD[0], stage="prod", repo=public.url("example.git"))
+    second = artifacts_show(PROD[0], stage="prod", repo=f"file://{other.path}")
+    assert (first["rev"], second["rev"]) == (base[1].commits[PROD[1]], other.commits["X"])
+    shared = str(tmp_path / "cache" / "the-same-folder" / "repo.git")
+    assert subprocess.run(["git", "cat-file", "-e", other.commits["X"]], cwd=shared).returncode != 0
+    assert subprocess.run(["git", "cat-file", "-e", first["rev"]], cwd=shared).returncode == 0
