@@ -1,101 +1,162 @@
-"""What a remote lookup moves: counted in objects, bytes and requests, never in seconds."""
+"""What a remote lookup costs, in HTTP requests, git processes and bytes: counts, never seconds.
+
+On registries shaped like GTO's (version and deregistration tags without
+counters, so the order needs tagger dates), over smart HTTP (protocol v2):
+
+- cold: 7 requests, what git needs by hand for the same answer (ls-remote 2, a
+  depth-1 blobless fetch of the tag 3, the lazy fetch of the blob 2): the listing
+  (info/refs, ls-refs by prefix, fetch of tag objects with their commits and
+  dates), the answer's trees by id (info/refs, fetch), its blobs (info/refs, fetch);
+- warm: 2 requests (info/refs, ls-refs): nothing else is fetched or read.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
-from collections import Counter
+from typing import List
 
 import pytest
 
-from artifacts_show import artifacts_show
+from artifacts_show import Registry, artifacts_list, artifacts_show
+from artifacts_show import git as git_layer
 from fixtures.builder import build, git
-from fixtures.large import large_registry
-from fixtures.registries import CASES
+from fixtures.gto_registry import gto_shaped, nightly
 from fixtures.servers import SmartHttpServer
 
-KIB = 1024
+SHAPED = gto_shaped(small=True)
+NIGHTLY = nightly(small=True)
+COLD = ["init", "fetch", "for-each-ref", "cat-file", "fetch", "fetch"]
+WARM = ["fetch", "for-each-ref"]
 
 
 @pytest.fixture(scope="module")
-def large(tmp_path_factory):
-    base = str(tmp_path_factory.mktemp("large"))
-    built = build(large_registry(), os.path.join(base, "large.git"), bare=True)
-    git("config", "uploadpack.allowFilter", "true", cwd=built.path)
-    for case in CASES[:3] + [case for case in CASES if case.name == "dates-decide-without-counter"]:
-        repo = build(case.registry, os.path.join(base, f"{case.name}.git"), bare=True)
-        git("config", "uploadpack.allowFilter", "true", cwd=repo.path)
+def served(tmp_path_factory):
+    base = str(tmp_path_factory.mktemp("shaped"))
+    built = {}
+    for name, shaped, extra in (("shaped", SHAPED, None), ("nightly", NIGHTLY, None),
+                                ("crowded", None, 500)):
+        registry = shaped.registry if shaped else gto_shaped(small=True, other_artifacts=extra).registry
+        built[name] = build(registry, os.path.join(base, f"{name}.git"), bare=True)
+        git("config", "uploadpack.allowFilter", "true", cwd=built[name].path)
     server = SmartHttpServer(base)
     yield server, built
     server.stop()
 
 
-def cache_objects(cache_dir: str) -> Counter:
-    (folder,) = [entry.path for entry in os.scandir(cache_dir) if os.path.isdir(os.path.join(entry.path, "repo.git"))]
-    listing = git("cat-file", "--batch-all-objects", "--batch-check=%(objecttype)",
-                  cwd=os.path.join(folder, "repo.git"))
-    return Counter(listing.split())
+class Processes:
+    """The git commands a lookup starts (the test's own HTTP server runs in this process too)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.started: List[str] = []
+        real_popen = subprocess.Popen
+
+        def counting_popen(args, *rest, **kwargs):
+            if list(args)[:2] != ["git", "http-backend"]:
+                command = [arg for arg in args[1:] if not arg.startswith("-") and "=" not in arg]
+                self.started.append(command[0] if command else args[1])
+            return real_popen(args, *rest, **kwargs)
+
+        monkeypatch.setattr(subprocess, "Popen", counting_popen)
+        git_layer.ensure_supported_git.cache_clear()  # a new process would not know it either
 
 
-def listing_bytes(server: SmartHttpServer, url: str) -> int:
+def requests(server: SmartHttpServer) -> List[str]:
+    """The requests made: "GET" for info/refs, else the protocol-v2 command posted."""
+    made = []
+    for request in server.stats.requests:
+        if request.method == "GET":
+            made.append("GET")
+        else:
+            made.append("ls-refs" if b"command=ls-refs" in request.body else "fetch")
+    return made
+
+
+@pytest.mark.parametrize("registry", ["shaped", "nightly"])
+def test_cold_and_warm_lookups_of_every_kind(served, registry, tmp_path, monkeypatch):
+    server, built = served
+    shaped = {"shaped": SHAPED, "nightly": NIGHTLY}[registry]
+    url = server.url(f"{registry}.git")
+    for index, lookup in enumerate(shaped.lookups):
+        monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / f"cache-{index}"))
+        processes = Processes(monkeypatch)
+        server.stats.clear()
+        result = artifacts_show(lookup.name, version=lookup.version, stage=lookup.stage, repo=url)
+        assert result == {"path": lookup.path.replace("/", os.sep), "rev": built[registry].commits[lookup.commit]}
+        assert requests(server) == ["GET", "ls-refs", "fetch", "GET", "fetch", "GET", "fetch"], lookup.kind
+        assert processes.started == ["--version", *COLD], lookup.kind
+        processes.started.clear()
+        server.stats.clear()
+        assert artifacts_show(lookup.name, version=lookup.version, stage=lookup.stage, repo=url) == result
+        assert requests(server) == ["GET", "ls-refs"], lookup.kind
+        assert processes.started == WARM, lookup.kind
+
+
+def test_the_listing_takes_the_artifacts_tags_only(served, tmp_path, monkeypatch):
+    """20,000 tags of 500 other artifacts (some named alike: model-007): the same bytes, cold or warm."""
+    server, built = served
+    lookup = SHAPED.lookup("stage prod")
+    moved = {}
+    for registry in ("shaped", "crowded"):
+        monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / registry))
+        for when in ("cold", "warm"):
+            server.stats.clear()
+            assert artifacts_show(lookup.name, stage="prod", repo=server.url(f"{registry}.git"))["rev"] == \
+                built[registry].commits[lookup.commit]
+            moved[registry, when] = server.stats.bytes_sent
+    assert moved["crowded", "warm"] == moved["shaped", "warm"]
+    assert moved["crowded", "cold"] <= moved["shaped", "cold"] * 1.05
     server.stats.clear()
-    subprocess.run(["git", "ls-remote", "--tags", url], check=True, capture_output=True)
-    return server.stats.bytes_sent
+    subprocess.run(["git", "ls-remote", "--tags", server.url("crowded.git")], check=True, capture_output=True)
+    assert server.stats.bytes_sent > 20 * moved["crowded", "warm"]  # what a full listing would cost
 
 
-def repository_bytes(path: str) -> int:
-    return sum(os.path.getsize(os.path.join(folder, name))
-               for folder, _, names in os.walk(os.path.join(path, "objects")) for name in names)
-
-
-def test_cold_lookup_moves_one_commit_its_trees_and_the_blob_it_reads(large, monkeypatch, tmp_path):
-    server, built = large
-    url = server.url("large.git")
-    listing = listing_bytes(server, url)
+def test_a_new_tag_is_fetched_with_what_it_needs_and_no_more(served, tmp_path, monkeypatch):
+    """A warm listing fetches without a depth: a tag added on the server brings its tag
+    object and commit (the commits between it and the commits here, at most)."""
+    server, built = served
     monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
-    server.stats.clear()
-    result = artifacts_show("model", stage="prod", repo=url)
-    assert result["rev"] == built.commits["c1800"]
-    moved = server.stats.bytes_sent - listing
-    trees = len(git("ls-tree", "-r", "-t", "-d", result["rev"], cwd=built.path).splitlines()) + 1
-    assert cache_objects(str(tmp_path / "cache")) == Counter(tag=1, commit=1, tree=trees, blob=1)
-    assert repository_bytes(built.path) > 20 * 1024 * KIB
-    assert moved < 32 * KIB, f"{moved} bytes beyond the {listing}-byte listing"
-    print(f"listing {listing} B, cold lookup {moved} B more, repository {repository_bytes(built.path)} B")
+    url = server.url("nightly.git")
+    path = built["nightly"].path
+    before = artifacts_show("model", stage="prod", repo=url)
+    newest = built["nightly"].commits[NIGHTLY.lookup("latest").commit]
+    git("tag", "-a", "-m", "promoted", "model#prod#99", newest, cwd=path)
+    try:
+        server.stats.clear()
+        assert artifacts_show("model", stage="prod", repo=url) == {**before, "rev": newest}
+        assert requests(server)[:3] == ["GET", "ls-refs", "fetch"]
+    finally:
+        git("tag", "-d", "model#prod#99", cwd=path)
+    assert artifacts_show("model", stage="prod", repo=url) == before  # the deletion is seen too
 
 
-def test_warm_lookup_is_one_ls_remote_and_nothing_else(large, monkeypatch, tmp_path):
-    server, built = large
-    url = server.url("large.git")
+def test_several_lookups_share_one_listing_and_one_fetch_of_files(served, tmp_path, monkeypatch):
+    server, built = served
     monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
-    cold = artifacts_show("model", repo=url)
-    listing = listing_bytes(server, url)
-    started = []
-    real_popen = subprocess.Popen
-
-    def counting_popen(args, *rest, **kwargs):
-        if list(args)[:2] != ["git", "http-backend"]:  # the test's server runs in this process
-            started.append(list(args))
-        return real_popen(args, *rest, **kwargs)
-
-    monkeypatch.setattr(subprocess, "Popen", counting_popen)
-    from artifacts_show import git as git_layer
-
-    git_layer.ensure_supported_git.cache_clear()  # a new process would not know the version either
+    queries = [(lookup.name, lookup.version, lookup.stage) for lookup in SHAPED.lookups]
+    queries.append(("tokenizer", None, "prod"))
+    processes = Processes(monkeypatch)
     server.stats.clear()
-    assert artifacts_show("model", repo=url) == cold
-    assert [args[:3] for args in started] == [["git", "ls-remote", "--tags"]]
-    assert server.stats.fetches == 0
-    assert server.stats.bytes_sent == listing
+    with Registry(server.url("shaped.git"), artifacts=[name for name, _, _ in queries]) as registry:
+        results = registry.show_many(queries)
+    assert [result["rev"] for result in results[:4]] == [
+        built["shaped"].commits[lookup.commit] for lookup in SHAPED.lookups]
+    assert requests(server) == ["GET", "ls-refs", "fetch", "GET", "fetch", "GET", "fetch"]
+    assert processes.started == ["--version", *COLD]
 
 
-def test_tag_objects_are_fetched_only_when_the_order_needs_dates(large, monkeypatch, tmp_path):
-    server, _ = large
-    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "no-dates"))
-    artifacts_show("m", stage="prod", repo=server.url("worked-example-rollback.git"))
-    assert cache_objects(str(tmp_path / "no-dates"))["tag"] == 1  # only the answered tag's object
-    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "dates"))
-    artifacts_show("m", stage="prod", repo=server.url("dates-decide-without-counter.git"))
-    # The order of m#prod (no counter) and m#prod#1 decides: the tag objects of the
-    # artifact's three tags come in one fetch, to read their dates.
-    assert cache_objects(str(tmp_path / "dates"))["tag"] == 3
+def test_the_overview_is_one_listing(served, tmp_path, monkeypatch):
+    server, built = served
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    url = server.url("shaped.git")
+    server.stats.clear()
+    seen = artifacts_list(url)
+    assert requests(server) == ["GET", "ls-refs", "fetch"]
+    assert seen["model"]["stages"]["prod"]["rev"] == built["shaped"].commits[SHAPED.lookup("stage prod").commit]
+    server.stats.clear()
+    assert artifacts_list(url) == seen
+    assert requests(server) == ["GET", "ls-refs"]
+    server.stats.clear()
+    with_paths = artifacts_list(url, paths=True)
+    assert requests(server) == ["GET", "ls-refs", "GET", "fetch", "GET", "fetch"]  # every commit's files at once
+    assert with_paths["team4/models:clf"]["latest"]["path"] == os.path.join("team4", "models", "clf.pkl")
