@@ -111,7 +111,7 @@ class Registry:
         artifacts: Optional[Iterable[str]] = None,
         warn: Optional[Callable[[str], None]] = None,
     ) -> None:
-        self._scope = None if artifacts is None else [parse_full_name(name) for name in artifacts]
+        self._scope = None if artifacts is None else list(dict.fromkeys(map(parse_full_name, artifacts)))
         self._warn = warn or _log_warning
         self._records: Optional[List[TagRecord]] = None
         self._repository: Repository = open_repository(repo, self._scope)

@@ -31,19 +31,32 @@ NO_CACHE_ENV = "ARTIFACTS_SHOW_NO_CACHE"
 
 
 def cache_root() -> Optional[str]:
-    """Where caches live; None when caching is disabled (``ARTIFACTS_SHOW_NO_CACHE=1``)."""
+    """Where caches live; None when caching is disabled (``ARTIFACTS_SHOW_NO_CACHE=1``) or
+    there is no home to keep them in (each lookup then works in a temporary folder)."""
     if os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
         return None
     configured = os.environ.get(CACHE_DIR_ENV)
     if configured:
         return os.path.abspath(configured)
     if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~")
-        return os.path.join(base, "artifacts-show", "Cache")
+        base = _absolute(os.environ.get("LOCALAPPDATA", "")) or _home()
+        return os.path.join(base, "artifacts-show", "Cache") if base else None
+    home = _home()
     if sys.platform == "darwin":
-        return os.path.expanduser("~/Library/Caches/artifacts-show")
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return os.path.join(base, "artifacts-show")
+        return os.path.join(home, "Library", "Caches", "artifacts-show") if home else None
+    base = _absolute(os.environ.get("XDG_CACHE_HOME", "")) or (os.path.join(home, ".cache") if home else None)
+    return os.path.join(base, "artifacts-show") if base else None
+
+
+def _absolute(path: str) -> Optional[str]:
+    """``path`` if absolute; a relative one is ignored, as the XDG base directory spec says."""
+    return path if os.path.isabs(path) else None
+
+
+def _home() -> Optional[str]:
+    """The user's home; None without HOME and without an account (``expanduser`` would leave
+    ``~`` as it is, a folder relative to wherever the lookup runs)."""
+    return _absolute(os.path.expanduser("~"))
 
 
 def memo_store() -> Optional[FactStore]:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-import sys
 from collections.abc import Mapping
 
 from .errors import ArtifactNotFoundError, ArtifactsShowError
@@ -100,11 +99,12 @@ def preload() -> None:
 
     The import lock makes the first real use wait for it; the thread is not a
     daemon, so an early exit waits for the import to end instead of cutting it.
+    Once PyYAML is loaded, the thread's import returns at once; it is not looked
+    up by name in ``sys.modules``, where a vendored copy has another name.
     """
-    if "yaml" not in sys.modules:
-        import threading
+    import threading
 
-        threading.Thread(target=_import_yaml, name="preload-yaml").start()
+    threading.Thread(target=_import_yaml, name="preload-yaml").start()
 
 
 def _import_yaml() -> None:

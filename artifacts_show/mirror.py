@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 
 from . import git
 from .cache import CacheFolder, FactStore
@@ -32,20 +31,21 @@ _CREDENTIAL_HELPER = (
 """Answers git's credential requests from the git process's own environment: the
 token never appears on a command line, in a file, or in the cache's config."""
 
-_MISMATCHED_FORMAT_RE = re.compile(r"mismatched algorithms: client \w+; server (sha1|sha256)")
-
 
 def remote_environment(remote: RemoteUrl, promisor: bool) -> Dict[str, str]:
     """git's environment for the mirror of ``remote``: its configuration, and its credentials.
 
     ``promisor`` lets git fetch with filters; processes that only read leave it
     out, so that a missing object is reported instead of fetched behind our back.
+    No hook of the user's (``core.hooksPath``) runs in the mirror.
     """
     pairs = [
         ("remote.origin.url", remote.url),
+        ("core.hooksPath", os.devnull),
         ("gc.auto", "0"),
         ("maintenance.auto", "false"),
         ("fetch.recurseSubmodules", "false"),
+        ("advice.fetchShowForcedUpdates", "false"),  # we ask for --no-show-forced-updates
     ]
     if promisor:
         pairs += [("remote.origin.promisor", "true"), ("remote.origin.partialclonefilter", "blob:none")]
@@ -70,8 +70,8 @@ class Mirror:
         self.fetch_env = remote_environment(remote, promisor=not remote.bundle)
         self.read_env = remote_environment(remote, promisor=False)
         self.cache = CacheFolder.open(remote.url)
-        self.object_format = bundle_object_format(remote.url) if remote.bundle else "sha1"
-        """A server's format is learned from its refusal to fetch into the other (:meth:`adopt_format`)."""
+        self.object_format = "sha1"
+        """The format ``git clone`` found; a repository made again after damage keeps it."""
 
     @property
     def path(self) -> str:
@@ -82,15 +82,45 @@ class Mirror:
         """Which tag patterns were listed into this repository (gone with it when it is rebuilt)."""
         return FactStore(os.path.join(self.cache.repo, "artifacts-show"))
 
+    def exists(self) -> bool:
+        """Whether the repository is there; reads its object format if so."""
+        try:
+            with open(os.path.join(self.path, "config"), "rb") as config:
+                self.object_format = "sha256" if b"objectformat = sha256" in config.read() else "sha1"
+        except OSError:
+            return False
+        return os.path.isfile(os.path.join(self.path, "HEAD"))
+
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """The repository, made if needed, under the URL's lock."""
+        """The URL's lock, held while git writes to the repository (and while it is read)."""
         with self.cache.locked(git.timeout_seconds()):
             self.cache.remove_stale_locks()
-            if not os.path.isfile(os.path.join(self.path, "HEAD")):
-                self.cache.reset_repo()
-                git.run(["init", "--quiet", "--bare", f"--object-format={self.object_format}", self.path])
             yield
+
+    def ensure(self) -> None:
+        """Make an empty repository if there is none (after damage); the caller holds the lock."""
+        if not self.exists():
+            self.cache.reset_repo()
+            git.run(["init", "--quiet", "--bare", "--template=", f"--object-format={self.object_format}",
+                     self.path], env=self.read_env)
+
+    def start_clone(self, options: Sequence[str], refspecs: Sequence[str]) -> git.RunningGit:
+        """Start making the repository by ``git clone`` of ``refspecs``; the caller holds the lock.
+
+        A clone learns the server's object format and writes the refs it gets into
+        one ``packed-refs`` file, where a fetch writes a file per ref (thousands of
+        tags: most of a cold lookup's time on some file systems). It also takes
+        the branches' heads, as a bare clone always does (``--no-single-branch``
+        lets it take the refspecs at all).
+        """
+        self.cache.reset_repo()
+        return git.start(
+            ["clone", "--quiet", "--bare", "--template=", "--no-tags", "--no-single-branch", *options,
+             *(argument for refspec in refspecs for argument in ("-c", f"remote.origin.fetch={refspec}")),
+             "--", self.remote.url, self.path],
+            env=self.fetch_env,
+        )
 
     def start_fetch(
         self, options: Sequence[str], wants: Sequence[str], negotiate: bool = False
@@ -110,17 +140,6 @@ class Mirror:
             stdin="".join(f"{want}\n" for want in wants).encode("utf-8", "surrogateescape"),
         )
 
-    def adopt_format(self, failure: GitError) -> bool:
-        """After git refused to fetch into a repository of the other object format, make it anew
-        in the server's format; False if that was not the failure."""
-        match = _MISMATCHED_FORMAT_RE.search(str(failure))
-        if match is None or match.group(1) == self.object_format:
-            return False
-        self.object_format = match.group(1)
-        with self.cache.locked(git.timeout_seconds()):
-            self.cache.reset_repo()
-        return True
-
     def rebuild(self) -> None:
         with self.cache.locked(git.timeout_seconds()):
             self.cache.reset_repo()
@@ -131,16 +150,6 @@ class Mirror:
 
     def close(self) -> None:
         self.cache.close()
-
-
-def bundle_object_format(path: str) -> str:
-    """The object format a bundle's header declares (``@object-format=`` in a v3 bundle)."""
-    try:
-        with open(path, "rb") as bundle:
-            header = bundle.read(4096)
-    except OSError:
-        return "sha1"  # git will say what is wrong with it
-    return "sha256" if b"\n@object-format=sha256\n" in header.split(b"\n\n", 1)[0] + b"\n" else "sha1"
 
 
 def despite_the_cache(mirror: Mirror, work: Callable[[], T], reset: Callable[[], None]) -> T:
@@ -169,8 +178,7 @@ def despite_the_cache(mirror: Mirror, work: Callable[[], T], reset: Callable[[],
 
 
 def fetch_options(*, depth: bool, tree_filter: str, bundle: bool) -> List[str]:
-    """``git fetch`` options: a bundle is imported whole, a server is asked for what is needed."""
+    """Options of a clone or fetch: a bundle is taken whole, a server is asked for what is needed."""
     if bundle:
         return []
     return [*(["--depth=1"] if depth else []), f"--filter={tree_filter}"]
-

@@ -62,10 +62,16 @@ class RemoteRepository:
     def _start_listing(self) -> None:
         with contextlib.ExitStack() as listing:
             listing.enter_context(self.mirror.locked())
-            first = any(self.mirror.listed.get(pattern) is None for pattern in self._refspecs)
-            options = fetch_options(depth=first, tree_filter="tree:0", bundle=self.remote.bundle)
             refspecs = [f"+{pattern}:{pattern}" for pattern in self._refspecs]
-            running = self.mirror.start_fetch(["--prune", *options], refspecs, negotiate=not first)
+            if self.mirror.exists():
+                first = any(self.mirror.listed.get(pattern) is None for pattern in self._refspecs)
+                options = fetch_options(depth=first, tree_filter="tree:0", bundle=self.remote.bundle)
+                # --atomic: one transaction for all the tags (one per ref costs a lock file each)
+                options = ["--prune", "--atomic", *options]
+                running = self.mirror.start_fetch(options, refspecs, negotiate=not first)
+            else:
+                options = fetch_options(depth=True, tree_filter="tree:0", bundle=self.remote.bundle)
+                running = self.mirror.start_clone(options, refspecs)
             listing.callback(running.abandon)
             self._running, self._listing = running, listing.pop_all()
 
@@ -82,14 +88,10 @@ class RemoteRepository:
         assert self._running is not None
         try:
             self._running.output(silent_failure_ok=True)  # no tag matched
-        except GitError as failure:
+        finally:
             self._end_listing()
-            if not self.mirror.adopt_format(failure):
-                raise
-            return self._list()
         for pattern in self._refspecs:
             self.mirror.listed.put(pattern, b"")
-        self._end_listing()
         return list_tags(self.mirror.path, self._patterns, self.mirror.read_env)
 
     def tags(self) -> List[TagRecord]:
@@ -149,6 +151,7 @@ class _RemoteFiles:
             mirror = self._repository.mirror
             with contextlib.ExitStack() as session:
                 session.enter_context(mirror.locked())
+                mirror.ensure()
                 batch = session.enter_context(
                     git.CatFileBatch(cwd=mirror.path, env=mirror.read_env, max_size=MAX_FILE_BYTES)
                 )

@@ -100,8 +100,8 @@ def served_sha256(tmp_path_factory):
 
 @pytest.mark.parametrize("transport", ["http", "file", "bundle"])
 def test_sha256_registry(served_sha256, transport, monkeypatch):
-    """The cache repository of a cold cache is made as SHA-1 (as a bundle's header says, for a
-    bundle), then made again in the format a server says when it refuses the first listing."""
+    """The cache repository of a cold cache is made by a clone, which takes the server's format:
+    nothing fails and is tried again."""
     base, built, server = served_sha256
     url = {"http": server.url("example.git"), "file": f"file://{base}/example.git",
            "bundle": os.path.join(base, "example.bundle")}[transport]
@@ -115,9 +115,9 @@ def test_sha256_registry(served_sha256, transport, monkeypatch):
     monkeypatch.setattr(git_layer, "start", start)
     result = artifacts_show("churn-model", stage="prod", repo=url)
     assert result["rev"] == built.commits["churn-1"]
-    # a server's refusal, then listing, trees and blobs; a bundle gives all at once
-    assert [args for args in started if args in ("fetch", "init")] == (
-        ["init", "fetch"] if transport == "bundle" else ["init", "fetch", "init", "fetch", "fetch", "fetch"])
+    # the listing, then trees and blobs; a bundle gives all at once
+    assert [args for args in started if args in ("clone", "fetch", "init")] == (
+        ["clone"] if transport == "bundle" else ["clone", "fetch", "fetch"])
     for lookup in EXAMPLE_LOOKUPS:
         check(lookup, built, artifacts_show, url)
     cache = os.environ["ARTIFACTS_SHOW_CACHE_DIR"]

@@ -26,7 +26,7 @@ from fixtures.servers import SmartHttpServer
 
 SHAPED = gto_shaped(small=True)
 NIGHTLY = nightly(small=True)
-COLD = ["init", "fetch", "for-each-ref", "cat-file", "fetch", "fetch"]
+COLD = ["clone", "for-each-ref", "cat-file", "fetch", "fetch"]
 WARM = ["fetch", "for-each-ref"]
 
 
