@@ -9,7 +9,7 @@ from .errors import ArtifactNotFoundError, ArtifactsShowError, GitError, Invalid
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs more than this package
 if TYPE_CHECKING:
-    from .api import Registry, artifacts_list, artifacts_show
+    from .api import Registry, artifacts_list, artifacts_show, artifacts_url
 
 __version__ = "0.1.0"
 __all__ = [
@@ -21,10 +21,11 @@ __all__ = [
     "__version__",
     "artifacts_list",
     "artifacts_show",
+    "artifacts_url",
 ]
 
 
-_LAZY = ("Registry", "artifacts_list", "artifacts_show")
+_LAZY = ("Registry", "artifacts_list", "artifacts_show", "artifacts_url")
 
 
 def __getattr__(name: str) -> object:

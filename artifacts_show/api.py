@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import sys
 from collections.abc import Sequence
 
 from . import dvcyaml, registry
@@ -88,6 +89,35 @@ def artifacts_list(repo: RepoArgument = None, paths: bool = False) -> Dict[str, 
         return session.overview(paths=paths)
 
 
+def artifacts_url(
+    name: str,
+    version: Optional[str] = None,
+    stage: Optional[str] = None,
+    repo: RepoArgument = None,
+    remote: Optional[str] = None,
+) -> str:
+    """Where the data of an artifact's answer lives: the URL ``dvc.api.get_url`` gives for the
+    path that :func:`artifacts_show` answers, at its commit.
+
+    From that commit's files alone: the DVC project's ``.dvc/config`` (with the
+    user's system and global DVC config, and for a local work tree its
+    ``.dvc/config.local``) and the output's record (``<path>.dvc``, or the
+    ``dvc.lock`` beside the ``dvc.yaml`` that produces it). ``remote`` names a
+    DVC remote instead of the default one. Nothing in the storage is read.
+
+    Raises:
+        ArtifactNotFoundError: as :func:`artifacts_show`; also no DVC output records
+            the path, no default remote, no remote of that name (saying what exists).
+        ArtifactsShowError: a malformed config, ``.dvc``, ``dvc.yaml`` or ``dvc.lock``
+            file, naming the file and the commit.
+    """
+    _validate(name, version, stage)
+    if remote is not None:
+        validate_remote(remote)
+    with Registry(repo, artifacts=[name]) as session:
+        return session.url(name, version=version, stage=stage, remote=remote)
+
+
 class Registry:
     """A session with one registry: one listing of its tags, one fetch cache, many lookups.
 
@@ -132,16 +162,28 @@ class Registry:
         assert isinstance(result, dict)
         return result
 
+    def url(
+        self, name: str, version: Optional[str] = None, stage: Optional[str] = None,
+        remote: Optional[str] = None,
+    ) -> str:
+        """:func:`artifacts_url` within this session."""
+        (result,) = self.show_many([(name, version, stage)], errors=False, urls=True, remote=remote)
+        assert isinstance(result, dict)
+        return result["url"]
+
     def show_many(
-        self, queries: Sequence[Query], errors: bool = True
+        self, queries: Sequence[Query], errors: bool = True, urls: bool = False, remote: Optional[str] = None,
     ) -> List[Union[Dict[str, str], ArtifactsShowError]]:
         """Several lookups at once: their commits' files are fetched together.
 
         With ``errors``, a lookup that finds nothing (or a malformed ``dvc.yaml``)
         gives its exception in its place instead of raising; a failure of git or
-        an invalid argument still raises.
+        an invalid argument still raises. ``urls`` adds each answer's storage URL
+        (``url``; from ``remote`` instead of the default remote).
         """
         checked = [_validate(*query) for query in queries]
+        if remote is not None:
+            validate_remote(remote)
         answers: List[Union[Tuple[ArtifactName, registry.Answer], ArtifactsShowError]] = []
         for artifact, pinned, stage in checked:
             try:
@@ -150,8 +192,11 @@ class Registry:
                 if not errors:
                     raise
                 answers.append(missing)
-        wanted = [answer for answer in answers if isinstance(answer, tuple)]
-        paths = self._paths([(artifact, answer.commit) for artifact, answer in wanted])
+        wanted = [(artifact, answer.commit) for artifact, answer in
+                  (answer for answer in answers if isinstance(answer, tuple))]
+        paths = self._paths(wanted)
+        locations = self._urls({key: path for key, path in paths.items() if isinstance(path, str)},
+                               remote) if urls else {}
         results: List[Union[Dict[str, str], ArtifactsShowError]] = []
         for answer in answers:
             if isinstance(answer, ArtifactsShowError):
@@ -159,14 +204,19 @@ class Registry:
                 continue
             artifact, decided = answer
             path = paths[(artifact, decided.commit)]
-            if isinstance(path, ArtifactsShowError):
+            location = locations.get((artifact, decided.commit), "")
+            problem = path if isinstance(path, ArtifactsShowError) else location
+            if isinstance(problem, ArtifactsShowError):
                 if not errors:
-                    raise path
-                results.append(path)
+                    raise problem
+                results.append(problem)
                 continue
             for warning in decided.warnings:
                 self._warn(warning)
-            results.append({"path": self._reported(path), "rev": decided.commit})
+            result = {"path": self._reported(str(path)), "rev": decided.commit}
+            if urls:
+                result["url"] = str(location)
+            results.append(result)
         return results
 
     def overview(self, paths: bool = False) -> Dict[str, Dict[str, Any]]:
@@ -289,6 +339,42 @@ class Registry:
                     memo.put(_memo_key(artifact, commit), path.encode("utf-8", "surrogateescape"))
         return found
 
+    def _urls(
+        self, paths: Dict[Tuple[ArtifactName, str], str], remote: Optional[str]
+    ) -> Dict[Tuple[ArtifactName, str], Union[str, ArtifactsShowError]]:
+        """The storage URL of each artifact's path at its commit, as ``dvc.api.get_url`` gives it.
+
+        The files that can record a path (the DVC project's config, ``.dvc`` files,
+        ``dvc.lock`` files) are fetched together, for every answer at once.
+        """
+        from . import storage
+
+        found: Dict[Tuple[ArtifactName, str], Union[str, ArtifactsShowError]] = {}
+        if not paths:
+            return found
+        user_config = []
+        for name in storage.user_config_paths(os.environ, sys.platform):
+            content = _read_local(name)
+            if content is not None:
+                user_config.append(storage.ConfigFile(name, content))
+        worktree = self._repository.worktree
+        checkout = None if worktree is None else storage.LocalCheckout(
+            worktree, lambda path: _read_local(os.path.join(worktree, *path.split("/"))))
+        with self._repository.files(sorted({commit for _, commit in paths})) as files:
+            listings = {commit: files.listing(commit) for commit in sorted({commit for _, commit in paths})}
+            files.want([(commit, name) for (_, commit), path in paths.items()
+                        for name in storage.files_to_read(path, listings[commit])])
+            for (artifact, commit), path in paths.items():
+                try:
+                    found[(artifact, commit)] = storage.data_url(
+                        path, commit=commit, listing=listings[commit], read_file=files.reader(commit),
+                        remote=remote, user_config=user_config, checkout=checkout)
+                except GitError:
+                    raise
+                except ArtifactsShowError as problem:
+                    found[(artifact, commit)] = problem
+        return found
+
     def _reported(self, path: str) -> str:
         """The path as DVC reports it: relative to the sub-project if any, platform separators."""
         if dvcyaml.is_url(path):
@@ -320,6 +406,22 @@ def _declared_path(read_file: Callable[[str], Optional[bytes]], artifact: Artifa
     return dvcyaml.artifact_path(
         content, dvcyaml_path=artifact.dvcyaml_path, name=artifact.name, commit=commit, read_file=read_file,
     )
+
+
+def _read_local(path: str) -> Optional[bytes]:
+    """A file of this machine (the user's DVC config, a work tree's ``.dvc/config.local``); None if absent."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def validate_remote(remote: object) -> str:
+    """A DVC remote's name: a string of printable characters."""
+    if not isinstance(remote, str) or not remote or not remote.isprintable():
+        raise InvalidArgumentError(f"invalid remote {shown(remote)}: expected the name of a DVC remote")
+    return remote
 
 
 def _log_warning(warning: str) -> None:

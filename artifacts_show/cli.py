@@ -29,6 +29,7 @@ examples:
   artifacts-show nlp/models:bert --stage prod the commit in stage 'prod'
   artifacts-show model --repo https://example.com/org/registry.git --field rev
   artifacts-show model tokenizer --stage prod one JSON object per line, in order
+  artifacts-show model --url --field url      where the model's data is (DVC remote storage)
   artifacts-show --list --format table        every artifact: latest and stages
 
 exit status: 0 found, 1 not found, 2 invalid arguments, 3 git or repository failure
@@ -62,8 +63,16 @@ def _terminal_columns() -> int:
     return columns
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line like every other error (the usage is in --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        _say("error", f"{message} (see {PROGRAM} --help)")
+        raise SystemExit(EXIT_INVALID)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROGRAM,
         description="Print the Git revision and path of an artifact in a Git-based model\n"
         "registry, as dvc.api.artifacts_show does.",
@@ -78,7 +87,10 @@ def _parser() -> argparse.ArgumentParser:
         "--repo", metavar="R", default=os.environ.get("ARTIFACTS_SHOW_REPO") or None,
         help="local path, bundle or URL (default: $ARTIFACTS_SHOW_REPO, else the current repository)",
     )
-    parser.add_argument("--field", choices=("path", "rev"), help="print this value alone")
+    parser.add_argument("--field", choices=("path", "rev", "url"), help="print this value alone")
+    parser.add_argument("--url", action="store_true",
+                        help="add the storage URL of the artifact's data (as dvc.api.get_url gives it)")
+    parser.add_argument("--remote", metavar="NAME", help="with --url: this DVC remote, not the default one")
     overview = parser.add_argument_group("overview")
     overview.add_argument("--list", action="store_true",
                           help="every artifact with registry tags: latest version and stages")
@@ -151,6 +163,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error("the artifact NAME is required (or --list)")
     if not args.list and (args.paths or args.format != "json"):
         parser.error("--paths and --format go with --list")
+    if args.list and (args.url or args.remote):
+        parser.error("--url and --remote go with a NAME, not with --list")
+    if args.remote is not None and not (args.url or args.field == "url"):
+        parser.error("--remote goes with --url")
+    args.url = args.url or args.field == "url"
     if args.verbose:  # otherwise logging is not even imported
         import logging
 
@@ -171,12 +188,9 @@ def _lookups(args: argparse.Namespace) -> int:
     """One line per name, in the order given: JSON, or the ``--field`` alone ("" if not found)."""
     warn = lambda message: _say("warning", message)  # noqa: E731
     with Registry(args.repo, artifacts=args.names, warn=warn) as registry:
-        if len(args.names) == 1:
-            results: Sequence[Union[Dict[str, str], ArtifactsShowError]] = [
-                registry.show(args.names[0], version=args.version, stage=args.stage)
-            ]
-        else:
-            results = registry.show_many([(name, args.version, args.stage) for name in args.names])
+        queries = [(name, args.version, args.stage) for name in args.names]
+        results: Sequence[Union[Dict[str, str], ArtifactsShowError]] = registry.show_many(
+            queries, errors=len(queries) > 1, urls=args.url, remote=args.remote)
     lines, worst = [], EXIT_FOUND
     for result in results:
         if isinstance(result, ArtifactsShowError):

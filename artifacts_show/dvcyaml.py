@@ -84,7 +84,7 @@ _BOOLEANS = {"yes": True, "no": False, "y": True, "n": False,
 """ruamel.yaml's table for ``!!bool``; plain scalars reach it only through the resolvers."""
 
 
-class _Where:
+class Where:
     """Names the file and commit in every message, so the user can find the problem."""
 
     def __init__(self, path: str, commit: str) -> None:
@@ -248,7 +248,7 @@ def _scalar_constructor(convert: Callable[[str, Tuple[int, int]], Any]) -> Any:
     return construct
 
 
-def _text(content: bytes, where: _Where, path: Optional[str]) -> str:
+def _text(content: bytes, where: Where, path: Optional[str]) -> str:
     """Strict UTF-8, as DVC opens the files (a UTF-16 file is an error there too)."""
     try:
         return content.decode("utf-8")
@@ -256,7 +256,7 @@ def _text(content: bytes, where: _Where, path: Optional[str]) -> str:
         raise where.error(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
 
 
-def load_yaml(content: bytes, where: _Where, path: Optional[str] = None) -> Any:
+def load_yaml(content: bytes, where: Where, path: Optional[str] = None) -> Any:
     """The document as DVC's ruamel.yaml reads it: YAML 1.2 (1.1 under ``%YAML 1.1``).
 
     Scalars: ``true``/``True``/``TRUE`` and ``false`` forms are booleans (``on``,
@@ -287,7 +287,7 @@ def artifact_path(
     ``dvcyaml_path`` is where the file lives (relative to the git root);
     ``read_file`` reads other files at the same commit. URLs come back unchanged.
     """
-    where = _Where(dvcyaml_path, commit)
+    where = Where(dvcyaml_path, commit)
     data = load_yaml(content, where) or {}
     if not isinstance(data, dict):
         raise where.error(f"expected a mapping at the top, found {_kind(data)}")
@@ -333,7 +333,7 @@ def is_url(path: str) -> bool:
     return _URL_RE.match(path) is not None
 
 
-def _artifact_location(dirname: str, path: str, where: _Where, field: str) -> str:
+def _artifact_location(dirname: str, path: str, where: Where, field: str) -> str:
     """The path relative to the git root, as DVC makes it on POSIX, with backslashes as ``/``.
 
     DVC joins and normalises with backslashes still inside names, and only then
@@ -352,7 +352,7 @@ def _artifact_location(dirname: str, path: str, where: _Where, field: str) -> st
     return _inside_repository(posixpath.normpath(joined.replace("\\", "/")), path, where, field)
 
 
-def _vars_location(dirname: str, path: str, where: _Where, field: str) -> str:
+def _vars_location(dirname: str, path: str, where: Where, field: str) -> str:
     """A ``vars`` file name joined as DVC joins it: a backslash is part of a name there."""
     if not path:
         raise where.error(f"{field} is empty")
@@ -361,14 +361,14 @@ def _vars_location(dirname: str, path: str, where: _Where, field: str) -> str:
     return _inside_repository(posixpath.normpath(posixpath.join(dirname, path)), path, where, field)
 
 
-def _inside_repository(normalized: str, path: str, where: _Where, field: str) -> str:
+def _inside_repository(normalized: str, path: str, where: Where, field: str) -> str:
     if normalized == ".." or normalized.startswith("../") or normalized == ".":
         raise where.error(f"{field} {path!r} leaves the repository")
     return normalized
 
 
 def _load_context(
-    data: Mapping[str, Any], dirname: str, read_file: FileReader, where: _Where
+    data: Mapping[str, Any], dirname: str, read_file: FileReader, where: Where
 ) -> Dict[str, Any]:
     """Variables as DVC builds them: ``params.yaml`` beside dvc.yaml, then ``vars`` in order."""
     context: Dict[str, Any] = {}
@@ -408,7 +408,7 @@ def _load_context(
     return context
 
 
-def _params_file(path: str, content: bytes, where: _Where, check: bool = True) -> Dict[str, Any]:
+def _params_file(path: str, content: bytes, where: Where, check: bool = True) -> Dict[str, Any]:
     """A parameter file's mapping; ``check`` refuses values DVC's context cannot hold."""
     if path.endswith(".json"):
         import json
@@ -430,7 +430,7 @@ def _params_file(path: str, content: bytes, where: _Where, check: bool = True) -
 
 
 def _check_values(
-    value: Any, source: str, where: _Where, key: str = "", seen: Optional[Set[int]] = None
+    value: Any, source: str, where: Where, key: str = "", seen: Optional[Set[int]] = None
 ) -> None:
     """DVC refuses a whole parameter file holding a date or a set, even one never used.
 
@@ -452,7 +452,7 @@ def _check_values(
         raise where.error(f"unsupported value of type '{type(value).__name__}' in '{source}:{key}'")
 
 
-def _merge(into: Dict[str, Any], new: Mapping[str, Any], where: _Where, source: str) -> None:
+def _merge(into: Dict[str, Any], new: Mapping[str, Any], where: Where, source: str) -> None:
     """Merge nested mappings; redefining a value is an error, as in DVC."""
     for key, value in new.items():
         if key in into and isinstance(into[key], dict) and isinstance(value, dict):
@@ -463,7 +463,7 @@ def _merge(into: Dict[str, Any], new: Mapping[str, Any], where: _Where, source: 
             into[key] = value
 
 
-def _lookup(context: Mapping[str, Any], key: str, where: _Where) -> Any:
+def _lookup(context: Mapping[str, Any], key: str, where: Where) -> Any:
     """``a.b``, ``a[0]`` and ``a.0`` select into nested mappings and lists."""
     if not _KEY_RE.fullmatch(key):
         raise where.error(f"cannot interpolate '${{{key}}}': not a variable name")
@@ -479,7 +479,7 @@ def _lookup(context: Mapping[str, Any], key: str, where: _Where) -> Any:
     return value
 
 
-def _interpolate(text: str, context: Mapping[str, Any], where: _Where, field: str) -> Any:
+def _interpolate(text: str, context: Mapping[str, Any], where: Where, field: str) -> Any:
     """``${...}`` replaced as DVC's ``resolve_str`` does.
 
     A text that is one ``${key}`` and nothing else is the value itself, of any
@@ -502,7 +502,7 @@ def _interpolate(text: str, context: Mapping[str, Any], where: _Where, field: st
     return _INTERPOLATION_RE.sub(substitute, text).replace("\\${", "${")
 
 
-def _value(key_text: str, context: Mapping[str, Any], where: _Where, field: str) -> Any:
+def _value(key_text: str, context: Mapping[str, Any], where: Where, field: str) -> Any:
     key = key_text.strip()
     value = _lookup(context, key, where)
     if isinstance(value, (dict, list)):

@@ -38,6 +38,7 @@ class RemoteRepository:
     """A remote registry behind the :class:`~.repos.Repository` interface."""
 
     subproject = ""
+    worktree: Optional[str] = None
 
     def __init__(self, remote: RemoteUrl, artifacts: Optional[Sequence[ArtifactName]] = None) -> None:
         self.remote = remote
@@ -157,7 +158,8 @@ class _RemoteFiles:
                 )
                 self._fetch_trees(batch)
                 self._files = CommitFiles(
-                    batch, lambda blobs: self._repository.fetch(blobs, self._commits, trees=False)
+                    batch, mirror.path, mirror.read_env,
+                    lambda blobs: self._repository.fetch(blobs, self._commits, trees=False),
                 )
                 self._session = session.pop_all()
         return self._files
@@ -191,3 +193,6 @@ class _RemoteFiles:
 
     def reader(self, commit: str) -> Callable[[str], Optional[bytes]]:
         return lambda path: self._retried(lambda files: files.read(commit, path))
+
+    def listing(self, commit: str) -> List[str]:
+        return self._retried(lambda files: files.listing(commit))

@@ -48,9 +48,14 @@ if TYPE_CHECKING:  # types for the api; nothing at run time
         def reader(self, commit: str) -> Callable[[str], Optional[bytes]]:
             """A reader of regular files (paths relative to the git root); None if absent."""
 
+        def listing(self, commit: str) -> List[str]:
+            """Every file path at ``commit`` (relative to the git root)."""
+
     class Repository(Protocol):
         subproject: str
         """The DVC sub-project (relative to the git root) that paths are reported from."""
+        worktree: Optional[str]
+        """The top folder of a local work tree; None for a bare or a remote repository."""
 
         def tags(self) -> List[TagRecord]:
             """Annotated tags of commits (through tags of tags too), of the artifacts the
@@ -185,10 +190,10 @@ class CommitFiles:
     """
 
     def __init__(
-        self, batch: git.CatFileBatch,
+        self, batch: git.CatFileBatch, cwd: str, env: Optional[Dict[str, str]] = None,
         fetch_missing: Optional[Callable[[Sequence[str]], None]] = None,
     ) -> None:
-        self.batch, self._fetch_missing = batch, fetch_missing
+        self.batch, self._cwd, self._env, self._fetch_missing = batch, cwd, env, fetch_missing
         self._objects: Dict[str, Optional[Tuple[str, bytes]]] = {}
 
     def _read(self, spec: str) -> Optional[Tuple[str, bytes]]:
@@ -241,6 +246,12 @@ class CommitFiles:
     def reader(self, commit: str) -> Callable[[str], Optional[bytes]]:
         return lambda path: self.read(commit, path)
 
+    def listing(self, commit: str) -> List[str]:
+        """Every file path at ``commit``: its trees only, no blob is read."""
+        arguments = ["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit]
+        output = git.run(arguments, cwd=self._cwd, env=self._env)
+        return [path for path in output.decode("utf-8", "surrogateescape").split("\0") if path]
+
     def read(self, commit: str, path: str) -> Optional[bytes]:
         """The bytes of the regular file ``path`` at ``commit``; None if there is none."""
         object_id = self._entry(commit, path)
@@ -269,6 +280,7 @@ class LocalRepository:
             raise GitError(f"not a git repository: {self.path}")
         bare, prefix = lines[0] == "true", lines[1].strip("/")
         self.subproject = "" if bare else _dvc_subproject(self.path, prefix)
+        self.worktree = None if bare else _top_folder(self.path, prefix)
 
     def tags(self) -> List[TagRecord]:
         return list_tags(self.path, self._patterns)
@@ -280,10 +292,17 @@ class LocalRepository:
     @contextlib.contextmanager
     def files(self, commits: Sequence[str]) -> Iterator[Files]:
         with git.CatFileBatch(cwd=self.path, max_size=MAX_FILE_BYTES) as batch:
-            yield CommitFiles(batch)
+            yield CommitFiles(batch, self.path)
 
     def close(self) -> None:
         pass
+
+
+def _top_folder(path: str, prefix: str) -> str:
+    """The work tree's top folder: ``path`` without the ``prefix`` git reported for it."""
+    for _ in prefix.split("/") if prefix else []:
+        path = os.path.dirname(path)
+    return path
 
 
 def _dvc_subproject(path: str, prefix: str) -> str:

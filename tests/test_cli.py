@@ -239,3 +239,31 @@ def test_an_unwritable_output_is_an_error_not_a_traceback(example):
                                 stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=60)
     assert result.returncode == 3
     assert result.stderr == "artifacts-show: error: cannot write the output: No space left on device\n"
+
+
+def test_url_adds_where_the_data_is(example):
+    from fixtures.registries import EXAMPLE_URLS
+
+    result = cli("churn-model", "--stage", "prod", "--repo", example.path, "--url")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"path": os.path.join("models", "churn.pkl"),
+                                         "rev": example.commits["churn-1"],
+                                         "url": EXAMPLE_URLS[("churn-model", "v1.0.0")]}
+    alone = cli("nlp:bert", "--repo", example.path, "--field", "url")
+    assert (alone.returncode, alone.stdout) == (0, EXAMPLE_URLS[("nlp:bert", "v0.2.0")] + "\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["nlp:bert", "--version", "v0.1.0", "--url"], 1, "no DVC output records nlp/weights/bert.bin"),
+        (["churn-model", "--url", "--remote", "nope"], 1, "no remote 'nope'"),
+        (["churn-model", "--remote", "storage"], 2, "--remote goes with --url"),
+        (["--list", "--url"], 2, "--url and --remote go with a NAME"),
+        (["churn-model", "--url", "--remote", "bad\nname"], 2, "invalid remote"),
+    ],
+)
+def test_url_errors(example, args, code, message):
+    result = cli(*args, "--repo", example.path)
+    assert (result.returncode, result.stdout) == (code, "")
+    assert message in result.stderr and result.stderr.count("\n") == 1, result.stderr

@@ -3,7 +3,7 @@
 import pytest
 
 from artifacts_show import ArtifactNotFoundError, ArtifactsShowError
-from artifacts_show.dvcyaml import _Where, artifact_path, load_yaml
+from artifacts_show.dvcyaml import Where, artifact_path, load_yaml
 
 
 def path_of(content, name="m", dvcyaml="dvc.yaml", files=None):
@@ -285,7 +285,7 @@ def test_merge_key_errors(artifacts, problem):
 
 
 def test_load_yaml_keys_and_values():
-    where = _Where("f.yaml", "c0ffee")
+    where = Where("f.yaml", "c0ffee")
     assert load_yaml(b"? [1, 2]\n: x\non: 010\n", where) == {(1, 2): "x", "on": 10}
     assert load_yaml(b"", where) is None
     assert load_yaml(b"a: 1\nb: {<<: {a: 2}, c: 3}\n", where) == {"a": 1, "b": {"a": 2, "c": 3}}

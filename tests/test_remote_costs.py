@@ -160,3 +160,23 @@ def test_the_overview_is_one_listing(served, tmp_path, monkeypatch):
     with_paths = artifacts_list(url, paths=True)
     assert requests(server) == ["GET", "ls-refs", "GET", "fetch", "GET", "fetch"]  # every commit's files at once
     assert with_paths["team4/models:clf"]["latest"]["path"] == os.path.join("team4", "models", "clf.pkl")
+
+
+def test_a_storage_url_costs_one_more_fetch_cold_and_nothing_warm(served, tmp_path, monkeypatch):
+    """.dvc/config and the output's record come in one more fetch, after dvc.yaml has named the path."""
+    from artifacts_show import artifacts_url
+
+    server, built = served
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    url = server.url("nightly.git")
+    lookup = NIGHTLY.lookup("stage prod")
+    server.stats.clear()
+    location = artifacts_url("model", stage="prod", repo=url)
+    assert location.startswith("s3://models/registry/files/md5/")
+    assert requests(server) == ["GET", "ls-refs", "fetch", "GET", "fetch", "GET", "fetch", "GET", "fetch"]
+    server.stats.clear()
+    assert artifacts_url("model", stage="prod", repo=url) == location
+    assert requests(server) == ["GET", "ls-refs"]
+    record = git("show", f"{built['nightly'].commits[lookup.commit]}:models/model.bin.dvc", cwd=built["nightly"].path)
+    md5 = record.split("md5: ")[1].split()[0]
+    assert location == f"s3://models/registry/files/md5/{md5[:2]}/{md5[2:]}"

@@ -1,0 +1,19 @@
+"""The differential tests run apart from the machine's and the user's settings."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new cache folder per test (no answer remembered from another run), no git or DVC
+    configuration of the user's (the peers get empty ones of their own)."""
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    empty = tmp_path_factory.mktemp("no-config")
+    monkeypatch.setenv("DVC_SYSTEM_CONFIG_DIR", str(empty))
+    monkeypatch.setenv("DVC_GLOBAL_CONFIG_DIR", str(empty))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
