@@ -1,17 +1,18 @@
-"""A remote registry, never cloned: the artifact's own tags, then only what answers read.
+"""A remote registry, never cloned whole: the artifact's own tags, then only what answers read.
 
-Listing: one ``git fetch`` of the artifact's tags by ref prefix
-(``refs/tags/<artifact>@*``, ``refs/tags/<artifact>#*``) into the URL's
-:class:`~.mirror.Mirror`, with ``--filter=tree:0``: a protocol-v2 server sends
-only those refs and their tag objects and commits, tagger dates included, so
-the order of events never costs a request of its own. The first listing of a
-pattern is ``--depth=1``; later ones fetch without a depth, so that when
-nothing changed git finds every object at hand and makes no fetch request at
-all (a depth always asks again). Then ``for-each-ref`` reads the mirror.
+Listing: the artifact's tags by ref prefix (``refs/tags/<artifact>@*``,
+``refs/tags/<artifact>#*``) into the URL's :class:`~.mirror.Mirror`: a
+protocol-v2 server sends only those refs, and their tag objects and commits,
+tagger dates included, so the order of events never costs a request of its
+own. The first listing is a ``git clone --depth=1`` (a fetch if the mirror is
+there already) that also brings the commits' trees, no blob; later ones fetch
+without a depth and without trees, so that when nothing changed git finds
+every object at hand and makes no fetch request at all (a depth always asks
+again). Then ``for-each-ref`` reads the mirror.
 
-Reading: the trees of the answered commits in one fetch by object id, the
-blobs read in another; where a server refuses object ids (protocol v0 without
-``uploadpack.allowAnySHA1InWant``), by the commit's tag instead.
+Reading: the trees of answered commits that are not here yet in one fetch by
+object id, the blobs read in another; where a server refuses object ids
+(protocol v0 without ``uploadpack.allowAnySHA1InWant``), by the commit's tag.
 """
 
 from __future__ import annotations
@@ -60,18 +61,27 @@ class RemoteRepository:
             self.close()
             raise
 
+    def _first_listing_filter(self) -> str:
+        """The first listing of some artifacts' tags brings their commits' trees too (no blob):
+        a few kilobytes more, and then the answer's files are one fetch away, not two. A
+        listing of every tag (the overview) needs no tree, nor does a later listing (no depth:
+        with trees, a tag on an old commit would bring its whole history's)."""
+        return "tree:0" if self._refspecs == tag_refspecs(None) else "blob:none"
+
     def _start_listing(self) -> None:
         with contextlib.ExitStack() as listing:
             listing.enter_context(self.mirror.locked())
             refspecs = [f"+{pattern}:{pattern}" for pattern in self._refspecs]
             if self.mirror.exists():
                 first = any(self.mirror.listed.get(pattern) is None for pattern in self._refspecs)
-                options = fetch_options(depth=first, tree_filter="tree:0", bundle=self.remote.bundle)
+                tree_filter = self._first_listing_filter() if first else "tree:0"
+                options = fetch_options(depth=first, tree_filter=tree_filter, bundle=self.remote.bundle)
                 # --atomic: one transaction for all the tags (one per ref costs a lock file each)
                 options = ["--prune", "--atomic", *options]
                 running = self.mirror.start_fetch(options, refspecs, negotiate=not first)
             else:
-                options = fetch_options(depth=True, tree_filter="tree:0", bundle=self.remote.bundle)
+                options = fetch_options(depth=True, tree_filter=self._first_listing_filter(),
+                                        bundle=self.remote.bundle)
                 running = self.mirror.start_clone(options, refspecs)
             listing.callback(running.abandon)
             self._running, self._listing = running, listing.pop_all()

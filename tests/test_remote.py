@@ -115,9 +115,9 @@ def test_sha256_registry(served_sha256, transport, monkeypatch):
     monkeypatch.setattr(git_layer, "start", start)
     result = artifacts_show("churn-model", stage="prod", repo=url)
     assert result["rev"] == built.commits["churn-1"]
-    # the listing, then trees and blobs; a bundle gives all at once
+    # the listing (with the trees), then the blobs; a bundle gives all at once
     assert [args for args in started if args in ("clone", "fetch", "init")] == (
-        ["clone"] if transport == "bundle" else ["clone", "fetch", "fetch"])
+        ["clone"] if transport == "bundle" else ["clone", "fetch"])
     for lookup in EXAMPLE_LOOKUPS:
         check(lookup, built, artifacts_show, url)
     cache = os.environ["ARTIFACTS_SHOW_CACHE_DIR"]

@@ -58,10 +58,10 @@ def test_cold_then_warm_lookup(ssh):
     assert artifacts_show("churn-model", stage="prod", repo=url) == {
         "path": "models/churn.pkl", "rev": built.commits["churn-1"]}
     cold = server.sessions() - before
-    assert cold == 3  # the tag listing; the commit by its tag, without blobs; then dvc.yaml's blob
+    assert cold == 2  # the listing (tags, their commits and trees); then the blobs read
     before = server.sessions()
     assert artifacts_show("churn-model", stage="prod", repo=url)["rev"] == built.commits["churn-1"]
-    assert server.sessions() - before == 1  # warm: ls-remote alone
+    assert server.sessions() - before == 1  # warm: the listing alone
 
 
 def test_scp_like_url(served, monkeypatch):
