@@ -85,20 +85,44 @@ class Kind:
     args: Tuple[str, ...]  # artifacts-show's arguments; "--repo URL" is appended
     reads: Tuple[Tuple[str, str], ...]  # (tag, file): the floor fetches the tag's commit, reads the file
     expected: Optional[Dict[str, str]] = None  # what the JSON output must hold; None: not checked
+    single: bool = True  # one lookup (issue 9's targets); False: several names, --list, --url
 
 
 def kinds_of(shaped: ShapedRegistry, built: BuiltRepo) -> List[Kind]:
-    """The lookup kinds measured on a registry: one per lookup its data names.
-
-    Rows still to come (append them here): ``--list`` (reads: every latest and
-    stage answer's tag and dvc.yaml), several names in one call (reads: each
-    name's answer), ``--url`` (reads: the answer's dvc.yaml, its ``.dvc`` file or
-    ``dvc.lock``, and ``.dvc/config``)."""
-    return [
+    """The lookup kinds measured on a registry: one per lookup its data names, then
+    several names in one call, the overview (``--list``) and the storage URL (``--url``),
+    where the registry has them. The floor of each reads what the answers read."""
+    kinds = [
         Kind(lookup.kind, tuple(lookup.cli_args()), ((lookup.tag, lookup.dvc_yaml),),
              {"rev": built.commits[lookup.commit], "path": lookup.path})
         for lookup in shaped.lookups
     ]
+    from artifacts_show import Registry
+
+    stage_names = [name for name in ("model", "tokenizer", "embedder", "ranker")
+                   if any(tag.name.startswith(f"{name}#prod") for tag in shaped.registry.tags)]
+    if len(stage_names) > 1:
+        with Registry(built.path, artifacts=stage_names) as registry:
+            answers = [registry.show(name, stage="prod") for name in stage_names]
+        reads = tuple((_tag_of(built, name, answer["rev"]), "dvc.yaml")
+                      for name, answer in zip(stage_names, answers))
+        kinds.append(Kind(f"{len(stage_names)} names, stage prod", (*stage_names, "--stage", "prod"), reads,
+                          single=False))
+    kinds.append(Kind("--list", ("--list",), (), single=False))
+    if any(path.endswith(".dvc") for commit in shaped.registry.commits for path in commit.files):
+        lookup = shaped.lookup("stage prod")
+        tag = lookup.tag
+        kinds.append(Kind("stage prod --url", (*lookup.cli_args(), "--url"),
+                          ((tag, lookup.dvc_yaml), (tag, lookup.path + ".dvc"), (tag, ".dvc/config")),
+                          {"rev": built.commits[lookup.commit]}, single=False))
+    return kinds
+
+
+def _tag_of(built: BuiltRepo, artifact: str, commit: str) -> str:
+    """A tag of ``artifact`` naming ``commit`` (the floor fetches the commit by it)."""
+    tags = git("tag", "--points-at", commit, cwd=built.path).split()
+    prefix = artifact.replace(":", "=")
+    return next(tag for tag in tags if tag.startswith((prefix + "@", prefix + "#")))
 
 
 @dataclass(frozen=True)
@@ -489,17 +513,18 @@ def targets(blocks: Sequence[Block],
         if not block:
             continue
         limit = 1.1 if wide else 1.3
+        singles = [k for k in block.kinds if k.single]
         worst_requests = [(block.row(k.label, "cold").requests, block.row(k.label, "floor").requests, k.label)
-                          for k in block.kinds]
+                          for k in singles]
         ratios = [(block.row(k.label, "cold").seconds / block.row(k.label, "floor").seconds, k.label)
-                  for k in block.kinds]
+                  for k in singles]
         out.append((f"cold, {block.network.label}: no more HTTP requests than the floor, every kind",
                     ", ".join(f"{label} {cold:g} vs {floor:g}" for cold, floor, label in worst_requests),
                     all(cold <= floor for cold, floor, _ in worst_requests)))
         out.append((f"cold, {block.network.label}: at most {limit}x the floor's time, every kind",
                     ", ".join(f"{label} {ratio:.2f}x" for ratio, label in ratios),
                     all(ratio <= limit for ratio, _ in ratios)))
-        warm = [(block.row(k.label, "warm"), k.label) for k in block.kinds]
+        warm = [(block.row(k.label, "warm"), k.label) for k in singles]
         out.append((f"warm, {block.network.label}: at most 2 requests, within 0.05 s of git ls-remote",
                     ", ".join(f"{label} {row.requests:g} req {row.seconds - block.listing.seconds:+.3f} s"
                               for row, label in warm),
@@ -520,9 +545,10 @@ def targets(blocks: Sequence[Block],
                     ", ".join(f"{label} {size:.2f}x / {slower:.2f}x" for size, slower, label in growth),
                     all(size <= 1.2 and slower <= 1.2 for size, slower, _ in growth)))
     for block in blocks:
+        out += _other_targets(block)
         if not block.clone.samples:
             continue
-        cold = max(block.row(k.label, "cold").seconds for k in block.kinds)
+        cold = max(block.row(k.label, "cold").seconds for k in block.kinds if k.single)
         out.append((f"cold at most 1.5x git clone --bare: {block.title}, {block.network.label}",
                     f"{cold / block.clone.seconds:.2f}x ({cold:.3f} s vs {block.clone.seconds:.3f} s)",
                     cold / block.clone.seconds <= 1.5))
@@ -538,6 +564,25 @@ def targets(blocks: Sequence[Block],
                         ", ".join(f"{label} {seconds:.3f} s vs {old:.3f} s"
                                   for label, seconds, old in compared),
                         all(seconds <= 1.1 * old for _, seconds, old in compared)))
+    return out
+
+
+def _other_targets(block: Block) -> List[Tuple[str, str, Optional[bool]]]:
+    """Issue 11's and issue 10's costs, in requests: several names and the overview cost no more
+    than one lookup (one listing, one fetch of files); a storage URL costs at most 2 more."""
+    out: List[Tuple[str, str, Optional[bool]]] = []
+    single = next((k.label for k in block.kinds if k.single and k.label == "stage prod"), None)
+    if single is None:
+        return out
+    one_cold, one_warm = block.row(single, "cold").requests, block.row(single, "warm").requests
+    for kind in block.kinds:
+        if kind.single:
+            continue
+        cold, warm = block.row(kind.label, "cold").requests, block.row(kind.label, "warm").requests
+        extra = 2 if kind.label.endswith("--url") else 0
+        out.append((f"{kind.label}: at most {one_cold:g}{f' + {extra}' if extra else ''} requests cold and "
+                    f"{one_warm:g} warm (one stage lookup's), {block.title}, {block.network.label}",
+                    f"{cold:g} cold, {warm:g} warm", cold <= one_cold + extra and warm <= one_warm))
     return out
 
 
