@@ -31,3 +31,26 @@ def test_ci_runs_the_readme_test_command():
     (_, test_command), _ = readme_commands()
     with open(os.path.join(ROOT, ".ci", "run")) as ci:
         assert test_command in ci.read().splitlines()
+
+
+def console_examples() -> list:
+    """(command, output) of every ``$ artifacts-show ...`` line in the README's console blocks."""
+    with open(os.path.join(ROOT, "README.md")) as readme:
+        text = readme.read()
+    examples = []
+    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+        for chunk in block.split("$ ")[1:]:
+            command, _, output = chunk.partition("\n")
+            examples.append((command, output))
+    return examples
+
+
+def test_the_readme_shows_real_output():
+    examples = console_examples()
+    assert len(examples) >= 3
+    for command, output in examples:
+        arguments = command.split()
+        assert arguments[0] == "artifacts-show"
+        result = subprocess.run([sys.executable, "-m", "artifacts_show", *arguments[1:]], cwd=ROOT,
+                                capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+        assert (result.returncode, result.stdout) == (0, output), command
