@@ -224,12 +224,17 @@ class Registry:
         lookups answer them, and whether it is deprecated. Keys are full names (``dir:name``).
 
         Each answer is ``{"version": "v1.0.0" or None, "rev": ...}``; ``paths`` adds its
-        ``path``, reading each distinct commit's ``dvc.yaml`` once.
+        ``path``, reading each distinct commit's ``dvc.yaml`` once (``path`` null and an
+        ``error`` where the artifact is not declared there, or the file is malformed).
         """
-        records = self._tags()
-        tags = [parse_tag(record.name) for record in records]
-        artifacts = sorted({tag.artifact for tag in tags if tag}, key=lambda artifact: artifact.full)
-        seen = {artifact: registry.overview(artifact, self._events(artifact)) for artifact in artifacts}
+        by_artifact: Dict[ArtifactName, List[registry.Event]] = {}
+        for record in self._tags():
+            tag = parse_tag(record.name)
+            if tag is not None:
+                event = registry.Event(tag, record.commit, record.date)
+                by_artifact.setdefault(tag.artifact, []).append(event)
+        seen = {artifact: registry.overview(artifact, by_artifact[artifact])
+                for artifact in sorted(by_artifact, key=lambda artifact: artifact.full)}
         found = {}
         if paths:
             found = self._paths(sorted({
@@ -245,7 +250,10 @@ class Registry:
             result: Dict[str, Any] = {"version": answer.version, "rev": answer.commit}
             if paths:
                 path = found[(artifact, answer.commit)]
-                result["path"] = path if isinstance(path, ArtifactsShowError) else self._reported(path)
+                if isinstance(path, ArtifactsShowError):
+                    result.update(path=None, error=str(path))
+                else:
+                    result["path"] = self._reported(path)
             return result
 
         return {

@@ -152,7 +152,7 @@ def _timed_out(args: Sequence[str], timeout: float) -> GitTimeoutError:
 _MESSAGE_PREFIXES = ("fatal:", "error:", "warning:", "hint:", "remote:")
 
 
-def condensed(stderr: bytes) -> str:
+def _condensed(stderr: bytes) -> str:
     """git's stderr as one line: its lines joined, each message of its own after a ``;``."""
     parts: List[str] = []
     for line in stderr.decode("utf-8", "replace").split("\n"):
@@ -167,7 +167,7 @@ def condensed(stderr: bytes) -> str:
 
 
 def _failure(args: Sequence[str], returncode: int, stderr: bytes) -> GitError:
-    message = condensed(stderr) or f"exit status {returncode}"
+    message = _condensed(stderr) or f"exit status {returncode}"
     return GitError(redact(f"{_describe(args)} failed: {message}"))
 
 
@@ -186,8 +186,6 @@ class RunningGit:
         stdin: Optional[bytes] = None,
     ) -> None:
         self._args, self._stdin = args, stdin
-        self.stderr = b""
-        """What git wrote to stderr, once :meth:`output` returned (warnings)."""
         self._timeout = timeout_seconds()
         self._started = time.monotonic()
         self._process = _start(args, cwd, env, subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
@@ -212,7 +210,6 @@ class RunningGit:
         silent_end = silent_failure_ok and process.returncode == 1 and not stderr.strip()
         if process.returncode != 0 and not silent_end:
             raise _failure(self._args, process.returncode, stderr)
-        self.stderr = stderr
         return stdout
 
     def abandon(self) -> None:

@@ -7,6 +7,7 @@ same as ``dir:name``. In tag names the ``:`` is written ``=``.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 
@@ -91,8 +92,12 @@ def parse_full_name(text: str) -> ArtifactName:
     return ArtifactName(normalize_dirname(dirname) if sep else "", name)
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_name_in_tag(text: str) -> ArtifactName | None:
-    """Parse the artifact part of a tag name (``dirname=name``); None if not one."""
+    """Parse the artifact part of a tag name (``dirname=name``); None if not one.
+
+    Remembered: an artifact's thousands of tags spell it the same way.
+    """
     dirname, sep, name = text.rpartition("=")
     if not is_valid_name(name):
         return None

@@ -142,7 +142,7 @@ def _known_versions(groups: Dict[Tuple[str, str], Group]) -> str:
             (group[0].tag.version, key[1] + ("" if _is_alive(group) else " (deregistered)"))
             for key, group in groups.items()
         },
-        key=lambda item: (item[0], item[1]),
+        key=lambda item: (item[0].precedence, item[1]),  # type: ignore[union-attr]
     )]
     if len(labels) > MAX_LISTED:
         labels = [f"{len(labels) - MAX_LISTED} older"] + labels[-MAX_LISTED:]
@@ -161,7 +161,8 @@ def _version_at(commit: str, groups: Dict[Tuple[str, str], Group]) -> Optional[s
     alive = [group for group in _groups_at(commit, groups) if _is_alive(group)]
     if not alive:
         return None
-    greatest = max(alive, key=lambda group: (group[0].tag.version, str(group[0].tag.version)))
+    greatest = max(alive, key=lambda group: (group[0].tag.version.precedence,  # type: ignore[union-attr]
+                                              str(group[0].tag.version)))
     return str(greatest[0].tag.version)
 
 
@@ -236,7 +237,7 @@ def _latest_answer(groups: Dict[Tuple[str, str], Group]) -> Optional[Answer]:
         version = group[0].tag.version
         assert version is not None
         by_precedence.setdefault(version, []).append(group)
-    for version in sorted(by_precedence, reverse=True):
+    for version in sorted(by_precedence, key=lambda version: version.precedence, reverse=True):
         alive = [group for group in by_precedence[version] if _is_alive(group)]
         if len(alive) == 1:
             return Answer(alive[0][0].commit, str(alive[0][0].tag.version))

@@ -72,17 +72,19 @@ class RemoteRepository:
         with contextlib.ExitStack() as listing:
             listing.enter_context(self.mirror.locked())
             refspecs = [f"+{pattern}:{pattern}" for pattern in self._refspecs]
-            if self.mirror.exists():
-                first = any(self.mirror.listed.get(pattern) is None for pattern in self._refspecs)
-                tree_filter = self._first_listing_filter() if first else "tree:0"
-                options = fetch_options(depth=first, tree_filter=tree_filter, bundle=self.remote.bundle)
+            first = not self.mirror.exists() or any(
+                self.mirror.listed.get(pattern) is None for pattern in self._refspecs)
+            tree_filter = self._first_listing_filter() if first else "tree:0"
+            options = fetch_options(depth=first, tree_filter=tree_filter, bundle=self.remote.bundle)
+            if first and (not self.mirror.exists() or self._refspecs == tag_refspecs(None)):
+                # A clone writes the refs into one file; a fetch would write a file per tag
+                # (every tag of the registry, for the overview). What the mirror held is
+                # fetched again when needed.
+                running = self.mirror.start_clone(options, refspecs)
+            else:
                 # --atomic: one transaction for all the tags (one per ref costs a lock file each)
                 options = ["--prune", "--atomic", *options]
                 running = self.mirror.start_fetch(options, refspecs, negotiate=not first)
-            else:
-                options = fetch_options(depth=True, tree_filter=self._first_listing_filter(),
-                                        bundle=self.remote.bundle)
-                running = self.mirror.start_clone(options, refspecs)
             listing.callback(running.abandon)
             self._running, self._listing = running, listing.pop_all()
 

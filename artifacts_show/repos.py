@@ -28,13 +28,16 @@ MAX_FILE_BYTES = 4 << 20
 
 
 class TagRecord(NamedTuple):
-    """One annotated tag of a commit: its name, the commit, its tagger date, its object."""
+    """One annotated tag of a commit: its name, the commit, its tagger date.
+
+    Every listing reads the tag objects, so the date is always known: the
+    registry's lazy ordering (``OrderUnknown``) never has to wait for one here.
+    """
 
     name: str
     commit: str
     date: int
     """Unix time of the tagger line, ``NO_TAGGER_DATE`` if the tag has none."""
-    object_id: str = ""
 
 
 if TYPE_CHECKING:  # types for the api; nothing at run time
@@ -107,7 +110,7 @@ def tag_refspecs(artifacts: Optional[Sequence[ArtifactName]]) -> List[str]:
     return [f"refs/tags/{artifact.in_tag}{mark}*" for artifact in artifacts for mark in "@#"]
 
 
-TAG_FORMAT = "%(refname)%00%(objecttype)%00%(objectname)%00%(type)%00%(object)%00%(taggerdate:unix)"
+TAG_FORMAT = "%(refname)%00%(objecttype)%00%(type)%00%(object)%00%(taggerdate:unix)"
 """What ``for-each-ref`` prints of a tag. ``%(type)`` and ``%(object)`` come from the tag
 object itself, so the tagged object need not be there (a partial repository)."""
 
@@ -122,16 +125,16 @@ def parse_for_each_ref(output: bytes) -> Tuple[List[TagRecord], List[TagRecord]]
     nested: List[TagRecord] = []
     for line in output.decode("utf-8", "surrogateescape").split("\n"):
         fields = line.split("\0")
-        if len(fields) != 6:
+        if len(fields) != 5:
             continue
-        refname, object_type, object_id, target_type, target, date = fields
+        refname, object_type, target_type, target, date = fields
         if object_type != "tag" or not refname.startswith("refs/tags/"):
             continue
         try:
             when = int(date) if date else NO_TAGGER_DATE
         except ValueError:
             continue
-        record = TagRecord(refname[len("refs/tags/"):], target, when, object_id)
+        record = TagRecord(refname[len("refs/tags/"):], target, when)
         if target_type == "commit":
             tags.append(record)
         elif target_type == "tag":

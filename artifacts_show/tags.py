@@ -57,7 +57,8 @@ class Version(_VersionParts):
     __slots__ = ()
 
     @property
-    def _key(self) -> Tuple[int, int, int, int, PrereleaseKey]:
+    def precedence(self) -> Tuple[int, int, int, int, PrereleaseKey]:
+        """A sort key of semver precedence (sorting by it compares each version once)."""
         # A release sorts above all of its pre-releases; numeric identifiers sort
         # below alphanumeric ones and numerically among themselves; a longer list
         # of identifiers wins when all before are equal (tuple order does that).
@@ -78,25 +79,25 @@ class Version(_VersionParts):
         return f"<Version {self}>"
 
     def __hash__(self) -> int:
-        return hash(self._key)
+        return hash(self.precedence)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Version) and self._key == other._key
+        return isinstance(other, Version) and self.precedence == other.precedence
 
     def __ne__(self, other: object) -> bool:
         return not self == other
 
     def __lt__(self, other: Tuple[object, ...]) -> bool:
-        return self._key < _version(other)._key
+        return self.precedence < _version(other).precedence
 
     def __le__(self, other: Tuple[object, ...]) -> bool:
-        return self._key <= _version(other)._key
+        return self.precedence <= _version(other).precedence
 
     def __gt__(self, other: Tuple[object, ...]) -> bool:
-        return self._key > _version(other)._key
+        return self.precedence > _version(other).precedence
 
     def __ge__(self, other: Tuple[object, ...]) -> bool:
-        return self._key >= _version(other)._key
+        return self.precedence >= _version(other).precedence
 
 
 def _version(other: object) -> Version:

@@ -267,3 +267,17 @@ def test_url_errors(example, args, code, message):
     result = cli(*args, "--repo", example.path)
     assert (result.returncode, result.stdout) == (code, "")
     assert message in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_list_with_paths_shows_an_undeclared_artifact_as_an_error(build_registry):
+    from fixtures.builder import Commit, Registry, Tag
+
+    registry = Registry([Commit("A", {"dvc.yaml": "artifacts:\n  m:\n    path: m.pkl\n"})],
+                        [Tag("m@v1.0.0", "A"), Tag("ghost@v1.0.0", "A")])
+    built = build_registry("undeclared-in-overview", registry)
+    result = cli("--list", "--paths", "--repo", built.path)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["m"]["latest"] == {"version": "v1.0.0", "rev": built.commits["A"], "path": "m.pkl"}
+    assert seen["ghost"]["latest"]["path"] is None
+    assert "does not declare artifact 'ghost'" in seen["ghost"]["latest"]["error"]

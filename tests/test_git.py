@@ -15,7 +15,7 @@ SHA_A = "a" * 40
 SHA_T = "f" * 40
 VERSION = ["git", "--version"]
 REV_PARSE = ["git", "rev-parse", "--is-bare-repository", "--show-prefix"]
-FORMAT = "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(type)%00%(object)%00%(taggerdate:unix)"
+FORMAT = "--format=%(refname)%00%(objecttype)%00%(type)%00%(object)%00%(taggerdate:unix)"
 
 
 def for_each_ref(artifact: str = "") -> list:
@@ -31,7 +31,7 @@ CAT_FILE = ["git", "cat-file", "--batch"]
 
 def tag_line(name: str, object_type: str = "tag", target_type: str = "commit",
              target: str = SHA_A, date: str = "1700000000") -> bytes:
-    return f"refs/tags/{name}\0{object_type}\0{'e' * 40}\0{target_type}\0{target}\0{date}\n".encode()
+    return f"refs/tags/{name}\0{object_type}\0{target_type}\0{target}\0{date}\n".encode()
 
 
 def obj(kind: bytes, content: bytes) -> bytes:
