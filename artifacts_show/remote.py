@@ -43,6 +43,7 @@ class RemoteRepository:
 
     def __init__(self, remote: RemoteUrl, artifacts: Optional[Sequence[ArtifactName]] = None) -> None:
         self.remote = remote
+        self._every_tag = artifacts is None  # the overview's listing
         self._patterns = tag_patterns(artifacts)
         self._refspecs = tag_refspecs(artifacts)
         self._listing: Optional[contextlib.ExitStack] = None  # the lock and the running fetch
@@ -66,7 +67,7 @@ class RemoteRepository:
         a few kilobytes more, and then the answer's files are one fetch away, not two. A
         listing of every tag (the overview) needs no tree, nor does a later listing (no depth:
         with trees, a tag on an old commit would bring its whole history's)."""
-        return "tree:0" if self._refspecs == tag_refspecs(None) else "blob:none"
+        return "tree:0" if self._every_tag else "blob:none"
 
     def _start_listing(self) -> None:
         with contextlib.ExitStack() as listing:
@@ -76,7 +77,7 @@ class RemoteRepository:
                 self.mirror.listed.get(pattern) is None for pattern in self._refspecs)
             tree_filter = self._first_listing_filter() if first else "tree:0"
             options = fetch_options(depth=first, tree_filter=tree_filter, bundle=self.remote.bundle)
-            if first and (not self.mirror.exists() or self._refspecs == tag_refspecs(None)):
+            if first and (self._every_tag or not self.mirror.exists()):
                 # A clone writes the refs into one file; a fetch would write a file per tag
                 # (every tag of the registry, for the overview). What the mirror held is
                 # fetched again when needed.

@@ -6,6 +6,20 @@ import os
 
 import pytest
 
+from fixtures.builder import build
+from fixtures.random_registry import random_history
+
+SEED = int(os.environ.get("PARITY_SEED", "20261128"))
+HISTORIES = int(os.environ.get("PARITY_HISTORIES", "200"))
+
+
+@pytest.fixture(scope="session")
+def histories(tmp_path_factory: pytest.TempPathFactory) -> list:
+    """The random histories from the seed, each built once as a repository (with a work tree)."""
+    folder = tmp_path_factory.mktemp("histories")
+    return [(history, build(history.registry, str(folder / f"h{seed}")))
+            for seed, history in ((seed, random_history(seed)) for seed in range(SEED, SEED + HISTORIES))]
+
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -34,7 +34,7 @@ import pytest
 
 from artifacts_show import ArtifactNotFoundError, ArtifactsShowError, artifacts_list, artifacts_show
 from fixtures.builder import BuiltRepo, Registry, build
-from fixtures.random_registry import History, random_history
+from fixtures.random_registry import History
 from parity.peers_env import peers_python
 from parity.test_parity import HISTORIES, SEED, Timeline
 
@@ -228,16 +228,6 @@ def minimal_tags(history: History, failure: Failure,
                     + "\n  ".join(f"{tag.name} -> {tag.target}" for tag in tags if tag.annotated))
         tags = list(candidates[smaller][0].registry.tags)
         failure = verdicts[smaller][0]
-
-
-@pytest.fixture(scope="module")
-def histories(tmp_path_factory) -> List[Tuple[History, BuiltRepo]]:
-    folder = tmp_path_factory.mktemp("list-histories")
-    made = []
-    for seed in range(SEED, SEED + HISTORIES):
-        history = random_history(seed)
-        made.append((history, build(history.registry, str(folder / f"h{seed}"))))
-    return made
 
 
 @pytest.fixture(scope="module")

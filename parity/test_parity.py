@@ -22,13 +22,12 @@ import pytest
 
 from artifacts_show import ArtifactNotFoundError, ArtifactsShowError, artifacts_show
 from fixtures.builder import Registry, build, git
-from fixtures.random_registry import History, Query, random_history
+from fixtures.random_registry import History, Query
 from fixtures.servers import SmartHttpServer
+from parity.conftest import HISTORIES, SEED
 from parity.peers_env import peers_python
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SEED = int(os.environ.get("PARITY_SEED", "20261128"))
-HISTORIES = int(os.environ.get("PARITY_HISTORIES", "200"))
 NAMED_DIFFERENCES = ("unassigned-stage", "deregistered-latest", "deregistered-stage",
                      "deprecated-artifact", "no-version-crash", "unassign-without-version")
 
@@ -164,16 +163,6 @@ def minimal_tags(history: History, query: Query, tmp_path) -> List[str]:
                 tags, changed = trial, True
                 break
     return [f"{tag.name} -> {tag.target}" for tag in tags if tag.annotated]
-
-
-@pytest.fixture(scope="module")
-def histories(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("histories")
-    made = []
-    for seed in range(SEED, SEED + HISTORIES):
-        history = random_history(seed)
-        made.append((history, build(history.registry, str(folder / f"h{seed}"))))
-    return made
 
 
 def test_parity_with_gto_and_dvc(histories, tmp_path):

@@ -8,8 +8,9 @@ import os
 import pytest
 
 from artifacts_show import Registry, artifacts_list, artifacts_show
-from fixtures.builder import Commit, Registry as Data, Tag, build, git
-from fixtures.servers import SmartHttpServer
+from fixtures.builder import Commit, Tag, build, git
+from fixtures.builder import Registry as Data
+from fixtures.servers import reached_as
 
 DVC_YAML = "artifacts:\n  a/b:\n    path: ab.pkl\n  m:\n    path: m.pkl\n  mm:\n    path: mm.pkl\n"
 DATA = Data(
@@ -17,7 +18,8 @@ DATA = Data(
      Commit("B", {"x": "1"}), Commit("C", {"x": "2"})],
     [Tag("m@v1.0.0", "A"), Tag("m#team/prod#1", "A"), Tag("m#team/prod/eu#2", "B"),
      Tag("mm@v9.0.0", "C"), Tag("mm#team/prod#1", "C"), Tag("m-2@v1.0.0", "C"),
-     Tag("a/b@v1.0.0", "B"), Tag("a/b#dev/x#1", "B"), Tag("team=m@v2.0.0", "C"), Tag("team=m#team/prod#1", "A")],
+     Tag("a/b@v1.0.0", "B"), Tag("a/b#dev/x#1", "B"), Tag("team=m@v2.0.0", "C"),
+     Tag("team=m#team/prod#1", "A")],
 )
 
 
@@ -26,14 +28,8 @@ def repo(request, tmp_path_factory):
     base = tmp_path_factory.mktemp("listing")
     built = build(DATA, str(base / "r.git"), bare=True)
     git("config", "uploadpack.allowFilter", "true", cwd=built.path)
-    if request.param == "local":
-        yield built, built.path
-    elif request.param == "file":
-        yield built, f"file://{built.path}"
-    else:
-        server = SmartHttpServer(str(base))
-        yield built, server.url("r.git")
-        server.stop()
+    with reached_as(request.param, built.path) as repo:
+        yield built, repo
 
 
 def test_stage_names_with_slashes_and_look_alike_artifacts(repo):

@@ -10,7 +10,7 @@ import pytest
 from artifacts_show import ArtifactNotFoundError, artifacts_show
 from artifacts_show.urls import LocalPath, RemoteUrl, classify
 from fixtures.builder import Commit, Registry, Tag, build, git
-from fixtures.servers import SmartHttpServer
+from fixtures.servers import reached_as
 
 DVC_YAML = "artifacts:\n  m:\n    path: m.pkl\n"
 
@@ -36,14 +36,8 @@ def odd(request, tmp_path_factory):
     untagged_tag(built.path, "m#prod!", built.commits["A"])
     untagged_tag(built.path, "m#dev", built.commits["B"])
     untagged_tag(built.path, "m#dev!", built.commits["B"])
-    if request.param == "local":
-        yield built, built.path
-    elif request.param == "file":
-        yield built, f"file://{built.path}"
-    else:
-        server = SmartHttpServer(str(base))
-        yield built, server.url("r.git")
-        server.stop()
+    with reached_as(request.param, built.path) as repo:
+        yield built, repo
 
 
 def test_a_tag_without_tagger_orders_as_the_oldest(odd):
