@@ -125,7 +125,8 @@ def test_wheel_holds_the_package_its_marker_and_the_license(dists):
 def test_metadata_is_what_setup_cfg_says(dists):
     _, wheel = dists
     with zipfile.ZipFile(wheel) as archive:
-        metadata = email.parser.BytesParser().parsebytes(archive.read(f"{dist_info()}/METADATA"))
+        raw = archive.read(f"{dist_info()}/METADATA")
+        metadata = email.parser.BytesParser().parsebytes(raw)
         entry_points = archive.read(f"{dist_info()}/entry_points.txt").decode()
     assert metadata["Name"] == "artifacts-show"
     assert metadata["Version"] == artifacts_show.__version__
@@ -136,8 +137,8 @@ def test_metadata_is_what_setup_cfg_says(dists):
                if "extra ==" not in requirement]
     assert sorted(runtime) == ["packaging", "pyyaml"]
     assert metadata["Description-Content-Type"] == "text/markdown"
-    with open(os.path.join(ROOT, "README.md")) as readme:
-        assert metadata.get_payload().strip() == readme.read().strip()
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as readme:  # the body is UTF-8
+        assert raw.split(b"\n\n", 1)[1].decode("utf-8").strip() == readme.read().strip()
     assert "artifacts-show = artifacts_show.cli:console" in entry_points.split("\n")
 
 

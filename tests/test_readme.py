@@ -10,7 +10,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def readme_commands() -> list:
-    with open(os.path.join(ROOT, "README.md")) as readme:
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as readme:
         text = readme.read()
     block = re.search(r"```sh\n(.*?)```", text, re.S).group(1)
     printed = re.search(r"The first prints `(\{.*?\})`", text).group(1)
@@ -35,7 +35,7 @@ def test_ci_runs_the_readme_test_command():
 
 def console_examples() -> list:
     """(command, output) of every ``$ artifacts-show ...`` line in the README's console blocks."""
-    with open(os.path.join(ROOT, "README.md")) as readme:
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as readme:
         text = readme.read()
     examples = []
     for block in re.findall(r"```console\n(.*?)```", text, re.S):
