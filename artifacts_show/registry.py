@@ -1,18 +1,19 @@
 """Registry semantics as pure functions over events: no git in here.
 
 An event is a registry tag of one artifact together with the commit it
-points at and, when known, its tagger date. Events are ordered set by set
-(a stage's events, one version's registrations and deregistrations, ...):
-when every event of the set carries a counter and no two share one, the
-larger counter is later; otherwise the tagger date decides, ties falling
-back to the counter (a missing one first), then to the tag name. Each rule is
-a total order on its set (a rule that mixed both per pair would not be
-transitive).
+points at and, when known, its tagger date. Events are ordered set by set, the
+sets being a stage's events, one version's registrations and deregistrations,
+and (for deprecation) all of the artifact's events: when every event of the set
+carries a counter, the larger counter is later (equal counters fall back to
+the tagger date, then the tag name); otherwise the tagger date decides, ties
+falling back to the counter (a missing one first), then to the tag name. Each
+rule is a total order on its set (a rule that mixed both per pair would not be
+transitive), and every comparison within a set uses the set's rule.
 
 Only the sets an answer depends on are ordered, and ordering a set by dates
-that nobody has fetched raises :class:`OrderUnknown` naming the tags, so the
-caller fetches tagger dates (a cost for remote repositories) only when the
-answer really turns on them.
+that are not loaded raises :class:`OrderUnknown` naming the tags. Today every
+repository delivers the dates with its listing (the tag objects come with it);
+the laziness keeps each answer to the comparisons it needs.
 """
 
 from __future__ import annotations
@@ -77,17 +78,20 @@ def order_key(events: Sequence[Event]) -> OrderKey:
     undated = [event.tag.name for event in events if event.date is None]
     if undated:
         raise OrderUnknown(undated)
+    if None not in counters:  # every event has a counter, some share one
+        return lambda event: (event.tag.counter, event.date, event.tag.name)
     return lambda event: (
         event.date, -1 if event.tag.counter is None else event.tag.counter, event.tag.name
     )
 
 
-def latest(events: Iterable[Event]) -> Optional[Event]:
-    """The most recent of ``events`` (None if empty); a single event needs no order."""
+def latest(events: Iterable[Event], within: Optional[Sequence[Event]] = None) -> Optional[Event]:
+    """The most recent of ``events`` (None if empty), ordered by the rule of the set
+    ``within`` they belong to (by default, ``events`` themselves); one event needs no order."""
     candidates = list(events)
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
-    return max(candidates, key=order_key(candidates))
+    return max(candidates, key=order_key(candidates if within is None else within))
 
 
 def events_of(artifact: ArtifactName, events: Iterable[Event]) -> List[Event]:
@@ -102,51 +106,83 @@ def is_deprecated(events: Sequence[Event]) -> bool:
     return last is not None and last.tag.action is Action.DEPRECATE
 
 
-def _version_groups(events: Sequence[Event]) -> Dict[Tuple[str, str], Group]:
-    groups: Dict[Tuple[str, str], Group] = {}
-    for event in events:
-        if event.tag.action in (Action.REGISTER, Action.DEREGISTER):
-            groups.setdefault((event.commit, str(event.tag.version)), []).append(event)
-    return groups
+class _Versions:
+    """An artifact's registrations and deregistrations, in groups (one version at one
+    commit) and in sets (one version, every commit: what orders them)."""
 
+    def __init__(self, events: Sequence[Event]) -> None:
+        self.groups: Dict[Tuple[str, str], Group] = {}
+        self.sets: Dict[str, List[Event]] = {}
+        for event in events:
+            if event.tag.action in (Action.REGISTER, Action.DEREGISTER):
+                version = str(event.tag.version)
+                self.groups.setdefault((event.commit, version), []).append(event)
+                self.sets.setdefault(version, []).append(event)
 
-def _is_alive(group: Group) -> bool:
-    """Registered, not deregistered: ordered only when a deregistration exists."""
-    if all(event.tag.action is Action.REGISTER for event in group):
-        return True
-    last = latest(group)
-    return last is not None and last.tag.action is Action.REGISTER
+    def is_alive(self, group: Group) -> bool:
+        """Registered, not deregistered: ordered only when a deregistration exists."""
+        if not _has_deregistration(group):
+            return True
+        last = latest(group, self.sets[str(group[0].tag.version)])
+        return last is not None and last.tag.action is Action.REGISTER
 
+    def at(self, commit: str) -> List[Group]:
+        """The groups at ``commit``, those without a deregistration first: a commit that
+        stays registered then needs no order at all."""
+        return sorted((group for (where, _), group in self.groups.items() if where == commit),
+                      key=_has_deregistration)
 
-def _groups_at(commit: str, groups: Dict[Tuple[str, str], Group]) -> List[Group]:
-    """The version groups at ``commit``, those without a deregistration first: a commit
-    that stays registered then needs no order at all."""
-    return sorted((group for (where, _), group in groups.items() if where == commit),
-                  key=_has_deregistration)
+    def is_deregistered(self, commit: str) -> bool:
+        """A commit is deregistered when every version registered at it is deregistered."""
+        at_commit = self.at(commit)
+        return bool(at_commit) and not any(self.is_alive(group) for group in at_commit)
 
+    def known(self) -> str:
+        """Known versions in ascending order; of many, the greatest (the likeliest wanted)."""
+        labels = [label for _, label in sorted(
+            {
+                (group[0].tag.version, key[1] + ("" if self.is_alive(group) else " (deregistered)"))
+                for key, group in self.groups.items()
+            },
+            key=lambda item: (item[0].precedence, item[1]),  # type: ignore[union-attr]
+        )]
+        if len(labels) > MAX_LISTED:
+            labels = [f"{len(labels) - MAX_LISTED} older"] + labels[-MAX_LISTED:]
+        return ", ".join(labels) or "none"
 
-def _is_deregistered(commit: str, groups: Dict[Tuple[str, str], Group]) -> bool:
-    """A commit is deregistered when every version registered at it is deregistered."""
-    at_commit = _groups_at(commit, groups)
-    return bool(at_commit) and not any(_is_alive(group) for group in at_commit)
+    def shown_at(self, commit: str) -> Optional[str]:
+        """The version shown for a stage's commit: the greatest live version registered there."""
+        alive = [group for group in self.at(commit) if self.is_alive(group)]
+        if not alive:
+            return None
+        greatest = max(alive, key=lambda group: (group[0].tag.version.precedence,  # type: ignore[union-attr]
+                                                  str(group[0].tag.version)))
+        return str(greatest[0].tag.version)
+
+    def greatest_alive(self) -> Optional[Answer]:
+        """The greatest live version, looking from the greatest down until one is alive."""
+        by_precedence: Dict[Version, List[Group]] = {}
+        for group in self.groups.values():
+            version = group[0].tag.version
+            assert version is not None
+            by_precedence.setdefault(version, []).append(group)
+        for version in sorted(by_precedence, key=lambda version: version.precedence, reverse=True):
+            alive = [group for group in by_precedence[version] if self.is_alive(group)]
+            if len(alive) == 1:
+                return Answer(alive[0][0].commit, str(alive[0][0].tag.version))
+            if alive:  # the same precedence at several commits (or with other build metadata)
+                spellings = {str(group[0].tag.version) for group in alive}
+                family = [event for spelling in spellings for event in self.sets[spelling]]
+                registrations = [event for group in alive for event in group
+                                 if event.tag.action is Action.REGISTER]
+                chosen = latest(registrations, family)
+                assert chosen is not None
+                return Answer(chosen.commit, str(chosen.tag.version))
+        return None
 
 
 def _has_deregistration(group: Group) -> bool:
     return any(event.tag.action is Action.DEREGISTER for event in group)
-
-
-def _known_versions(groups: Dict[Tuple[str, str], Group]) -> str:
-    """Known versions in ascending order; of many, the greatest (the likeliest wanted)."""
-    labels = [label for _, label in sorted(
-        {
-            (group[0].tag.version, key[1] + ("" if _is_alive(group) else " (deregistered)"))
-            for key, group in groups.items()
-        },
-        key=lambda item: (item[0].precedence, item[1]),  # type: ignore[union-attr]
-    )]
-    if len(labels) > MAX_LISTED:
-        labels = [f"{len(labels) - MAX_LISTED} older"] + labels[-MAX_LISTED:]
-    return ", ".join(labels) or "none"
 
 
 def _known_stages(events: Sequence[Event]) -> str:
@@ -154,16 +190,6 @@ def _known_stages(events: Sequence[Event]) -> str:
     if len(stages) > MAX_LISTED:
         stages = stages[:MAX_LISTED] + [f"and {len(stages) - MAX_LISTED} more"]
     return ", ".join(stages) or "none"
-
-
-def _version_at(commit: str, groups: Dict[Tuple[str, str], Group]) -> Optional[str]:
-    """The version shown for a stage's commit: the greatest live version registered there."""
-    alive = [group for group in _groups_at(commit, groups) if _is_alive(group)]
-    if not alive:
-        return None
-    greatest = max(alive, key=lambda group: (group[0].tag.version.precedence,  # type: ignore[union-attr]
-                                              str(group[0].tag.version)))
-    return str(greatest[0].tag.version)
 
 
 def resolve_version(artifact: ArtifactName, events: Sequence[Event], version: Version) -> Answer:
@@ -174,20 +200,18 @@ def resolve_version(artifact: ArtifactName, events: Sequence[Event], version: Ve
     deprecated artifacts, with a warning: they exist for reproducibility.
     """
     events = events_of(artifact, events)
+    versions = _Versions(events)
     wanted = str(version)
-    chosen = latest(
-        event for event in events
-        if event.tag.action is Action.REGISTER and str(event.tag.version) == wanted
-    )
-    groups = _version_groups(events)
+    chosen = latest((event for event in versions.sets.get(wanted, []) if event.tag.action is Action.REGISTER),
+                    versions.sets.get(wanted))
     if chosen is None:
         raise ArtifactNotFoundError(
-            f"artifact '{artifact}' has no version {version}; known versions: {_known_versions(groups)}"
+            f"artifact '{artifact}' has no version {version}; known versions: {versions.known()}"
         )
     warnings = []
-    group = groups[(chosen.commit, wanted)]
-    if not _is_alive(group):
-        deregistration = latest(group)
+    group = versions.groups[(chosen.commit, wanted)]
+    if not versions.is_alive(group):
+        deregistration = latest(group, versions.sets[wanted])
         assert deregistration is not None
         warnings.append(
             f"version {version} of artifact '{artifact}' is deregistered ({deregistration.tag.name})"
@@ -197,23 +221,23 @@ def resolve_version(artifact: ArtifactName, events: Sequence[Event], version: Ve
     return Answer(chosen.commit, wanted, tuple(warnings))
 
 
-def _in_stage(stage: str, events: Sequence[Event], groups: Dict[Tuple[str, str], Group]) -> Optional[str]:
+def _in_stage(stage: str, events: Sequence[Event], versions: _Versions) -> Optional[str]:
     """The commit in ``stage`` whose latest assignment is the most recent; None if none.
 
-    Looks only at commits that were ever in the stage; per commit, its stage
-    events first (they usually carry counters), its versions only if it is
-    still assigned.
+    Looks only at commits that were ever in the stage, ordering their events by the
+    rule of the stage's events; per commit, its stage events first, its versions only
+    if it is still assigned.
     """
+    stage_events = [event for event in events if event.tag.stage == stage]
     by_commit: Dict[str, List[Event]] = {}
-    for event in events:
-        if event.tag.stage == stage:
-            by_commit.setdefault(event.commit, []).append(event)
+    for event in stage_events:
+        by_commit.setdefault(event.commit, []).append(event)
     assignments = []
-    for commit, stage_events in by_commit.items():
-        last = latest(stage_events)
-        if last is not None and last.tag.action is Action.ASSIGN and not _is_deregistered(commit, groups):
+    for commit, commit_events in by_commit.items():
+        last = latest(commit_events, stage_events)
+        if last is not None and last.tag.action is Action.ASSIGN and not versions.is_deregistered(commit):
             assignments.append(last)
-    chosen = latest(assignments)
+    chosen = latest(assignments, stage_events)
     return chosen.commit if chosen else None
 
 
@@ -222,7 +246,7 @@ def resolve_stage(artifact: ArtifactName, events: Sequence[Event], stage: str) -
     events = events_of(artifact, events)
     if is_deprecated(events):
         raise ArtifactNotFoundError(f"artifact '{artifact}' is deprecated")
-    commit = _in_stage(stage, events, _version_groups(events))
+    commit = _in_stage(stage, events, _Versions(events))
     if commit is None:
         raise ArtifactNotFoundError(
             f"artifact '{artifact}' has no version in stage '{stage}'; stages: {_known_stages(events)}"
@@ -230,39 +254,16 @@ def resolve_stage(artifact: ArtifactName, events: Sequence[Event], stage: str) -
     return Answer(commit)
 
 
-def _latest_answer(groups: Dict[Tuple[str, str], Group]) -> Optional[Answer]:
-    """The greatest live version, looking from the greatest down until one is alive."""
-    by_precedence: Dict[Version, List[Group]] = {}
-    for group in groups.values():
-        version = group[0].tag.version
-        assert version is not None
-        by_precedence.setdefault(version, []).append(group)
-    for version in sorted(by_precedence, key=lambda version: version.precedence, reverse=True):
-        alive = [group for group in by_precedence[version] if _is_alive(group)]
-        if len(alive) == 1:
-            return Answer(alive[0][0].commit, str(alive[0][0].tag.version))
-        if alive:
-            states = []
-            for group in alive:
-                state = latest(event for event in group if event.tag.action is Action.REGISTER)
-                assert state is not None
-                states.append(state)
-            chosen = latest(states)
-            assert chosen is not None
-            return Answer(chosen.commit, str(chosen.tag.version))
-    return None
-
-
 def resolve_latest(artifact: ArtifactName, events: Sequence[Event]) -> Answer:
     """Latest lookup: the greatest registered, not deregistered version (semver precedence)."""
     events = events_of(artifact, events)
     if is_deprecated(events):
         raise ArtifactNotFoundError(f"artifact '{artifact}' is deprecated")
-    groups = _version_groups(events)
-    answer = _latest_answer(groups)
+    versions = _Versions(events)
+    answer = versions.greatest_alive()
     if answer is None:
         raise ArtifactNotFoundError(
-            f"artifact '{artifact}' has no registered version; known versions: {_known_versions(groups)}"
+            f"artifact '{artifact}' has no registered version; known versions: {versions.known()}"
         )
     return answer
 
@@ -272,10 +273,10 @@ def overview(artifact: ArtifactName, events: Sequence[Event]) -> Overview:
     events = events_of(artifact, events)
     if is_deprecated(events):
         return Overview(None, {}, True)
-    groups = _version_groups(events)
+    versions = _Versions(events)
     stages = {}
     for stage in sorted({event.tag.stage for event in events if event.tag.stage}):
-        commit = _in_stage(stage, events, groups)
+        commit = _in_stage(stage, events, versions)
         if commit is not None:
-            stages[stage] = Answer(commit, _version_at(commit, groups))
-    return Overview(_latest_answer(groups), stages, False)
+            stages[stage] = Answer(commit, versions.shown_at(commit))
+    return Overview(versions.greatest_alive(), stages, False)

@@ -217,3 +217,17 @@ def test_overview_answers_as_the_single_lookups_do():
         "prod": ("A", "v1.1.0")}  # staging's B is deregistered, dev was unassigned
     deprecated = overview(M, history(*tags, "m@deprecated#6->A"))
     assert deprecated == (None, {}, True)
+
+
+def test_a_stage_is_ordered_by_the_rule_of_all_its_events():
+    """One counterless tag among a stage's events: dates decide for every comparison of that
+    stage, also between two tags of one commit that both carry a counter."""
+    events = [Event(parse_tag("m#prod#1"), "A", 100), Event(parse_tag("m#prod!#3"), "A", 50),
+              Event(parse_tag("m#prod"), "B", 70)]
+    assert resolve_stage(M, events, "prod").commit == "A"  # A's assignment (100) is the latest event
+
+
+def test_equal_counters_fall_back_to_dates_and_larger_counters_stay_later():
+    a, b, c = event("m#prod#1", "A", 100), event("m#prod#2", "B", 50), event("m#prod#2", "C", 60)
+    assert names_in_order(a, b, c) == ["m#prod#1", "m#prod#2", "m#prod#2"]
+    assert latest_event([a, b, c]) == c

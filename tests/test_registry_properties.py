@@ -132,3 +132,41 @@ def test_the_overview_equals_the_single_lookups(history):
         answer = outcome(lambda events: resolve_stage(M, events, stage).commit, events)
         in_overview = seen.stages.get(stage)
         assert (in_overview.commit if in_overview else None) == (None if isinstance(answer, tuple) else answer)
+
+
+def reference_stage(events: List[Event], stage: str):
+    """A stage's answer by another road: sort all of the stage's events by the stage's rule,
+    walk them keeping each commit's last one, take the latest assignment still standing."""
+    stage_events = [event for event in events if event.tag.stage == stage]
+    if not stage_events:
+        return None
+    key = order_key(stage_events)
+    last: Dict[str, Event] = {}
+    for event in sorted(stage_events, key=key):
+        last[event.commit] = event
+
+    def deregistered(commit: str) -> bool:
+        spellings = {str(event.tag.version) for event in events
+                     if event.commit == commit and event.tag.action in (Action.REGISTER, Action.DEREGISTER)}
+        if not spellings:
+            return False
+        for spelling in spellings:
+            family = [event for event in events if event.tag.action in (Action.REGISTER, Action.DEREGISTER)
+                      and str(event.tag.version) == spelling]
+            state = max((event for event in family if event.commit == commit), key=order_key(family))
+            if state.tag.action is Action.REGISTER:
+                return False
+        return True
+
+    standing = [event for commit, event in last.items()
+                if event.tag.action is Action.ASSIGN and not deregistered(commit)]
+    return max(standing, key=key).commit if standing else None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(steps, max_size=14))
+def test_a_stage_answer_is_that_of_one_order_over_the_stages_events(history):
+    events = [event for event in build_events(history) if event.tag.action is not Action.DEPRECATE]
+    for stage in STAGES:
+        answer = outcome(lambda events: resolve_stage(M, events, stage).commit, events)
+        assert (None if isinstance(answer, tuple) else answer) == reference_stage(events, stage)
