@@ -50,6 +50,8 @@ def remote_environment(remote: RemoteUrl, promisor: bool) -> Dict[str, str]:
     if promisor:
         pairs += [("remote.origin.promisor", "true"), ("remote.origin.partialclonefilter", "blob:none")]
     secrets = {}
+    if remote.username is not None and remote.password is None:  # the user's helpers give the password
+        pairs.append((f"credential.{remote.credential_scope}.username", remote.username))
     if remote.password is not None:
         pairs += [
             ("credential.helper", ""),  # no stored credential can win over the URL's

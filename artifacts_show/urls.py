@@ -20,15 +20,16 @@ if TYPE_CHECKING:
 REMOTE_SCHEMES = ("https", "http", "ssh", "git", "file")
 _SCHEME_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)(?P<sep>::|://)")
 _WINDOWS_DRIVE_RE = re.compile(r"[a-zA-Z]:(?:[\\/]|$)")
-_USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
+_USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s]*@")
 _URL_RE = re.compile(
-    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?:(?P<userinfo>[^/?#@]*)@)?"
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?:(?P<userinfo>[^/?#]*)@)?"
     r"(?P<host>\[[0-9a-fA-F:.]*\]|[^/?#:\[\]]*)(?::(?P<port>[0-9]*))?(?P<rest>[/?#].*)?"
 )
 
 
 def redact(text: str) -> str:
-    """Replace the user-info part of every URL in ``text`` by ``***``."""
+    """Replace the user-info part of every URL in ``text`` by ``***``: all up to the URL's
+    last ``@`` (a password may hold ``@`` or, malformed, ``/``; a path rarely holds ``@``)."""
     return _USERINFO_RE.sub(r"\g<scheme>***@", text)
 
 
@@ -99,10 +100,13 @@ def _is_scp_like(repo: str) -> bool:
 
 
 def _url(repo: str, scheme: str) -> RemoteUrl:
-    """Check the host; take ``user:password@`` out of http(s) URLs.
+    """Check the host; take ``user[:password]@`` out of http(s) URLs.
 
-    A user name alone (``https://org@host/...``) stays in the URL: git then asks
-    the user's own credential helpers for the password, as ``git ls-remote`` would.
+    Git never sees them in the URL (a user name may be a token: GitHub takes
+    ``https://<token>@github.com/...``), nor does the cache. A user name alone
+    reaches git as configuration for that host, so that the user's own
+    credential helpers give the password, as for ``git ls-remote``. An ssh user
+    name stays in the URL: ssh needs it, and it is not a secret.
     """
     parts = _URL_RE.fullmatch(repo)
     if parts is None:
@@ -111,14 +115,16 @@ def _url(repo: str, scheme: str) -> RemoteUrl:
     if scheme != "file" and (not host or host.startswith("-")):
         raise InvalidArgumentError(f"invalid repo {shown(redact(repo))}: bad host name")
     userinfo = parts.group("userinfo")
-    if userinfo is None or ":" not in userinfo:
+    if userinfo is None:
         return RemoteUrl(repo)
-    username, _, password = userinfo.partition(":")
+    username, has_password, password = userinfo.partition(":")
     if scheme not in ("http", "https"):
-        raise InvalidArgumentError(
-            f"invalid repo {shown(redact(repo))}: passwords in {scheme} URLs are not "
-            "supported; use ssh keys or an https URL"
-        )
+        if has_password:
+            raise InvalidArgumentError(
+                f"invalid repo {shown(redact(repo))}: passwords in {scheme} URLs are not "
+                "supported; use ssh keys or an https URL"
+            )
+        return RemoteUrl(repo)
     from urllib.parse import unquote
 
     port = f":{parts.group('port')}" if parts.group("port") else ""
@@ -126,4 +132,4 @@ def _url(repo: str, scheme: str) -> RemoteUrl:
     username, password = unquote(username), unquote(password)
     if any(ord(char) < 32 for char in username + password):
         raise InvalidArgumentError(f"invalid repo {shown(redact(repo))}: control characters in credentials")
-    return RemoteUrl(bare, username, password)
+    return RemoteUrl(bare, username or None, password if has_password else None)

@@ -109,6 +109,27 @@ def test_token_in_url_works_and_never_shows(base, private, tmp_path):
     assert files_containing(cache, TOKEN.encode()) == []
 
 
+@pytest.mark.parametrize("userinfo", [TOKEN, f"alice:{TOKEN[:4]}@{TOKEN[4:]}"])
+def test_a_token_in_the_user_name_or_a_password_with_at_signs_never_shows(private, tmp_path, userinfo):
+    """`https://<token>@host/...` (GitHub's form) and a password holding `@`: never on a command
+    line, in the cache (its folder names included) or in a message."""
+    url = private.url("example.git", userinfo)
+    cache = str(tmp_path / "cache")
+    process = cli(PROD[0], "--stage", "prod", env={"ARTIFACTS_SHOW_CACHE_DIR": cache, "ARTIFACTS_SHOW_REPO": url,
+                                                  "ARTIFACTS_SHOW_TIMEOUT": "20"})
+    seen = []
+    while process.poll() is None:
+        seen += [line for line in command_lines() if TOKEN[4:].encode() in line]
+    stdout, stderr = process.communicate()
+    assert seen == []
+    assert TOKEN[4:] not in stdout + stderr
+    assert files_containing(cache, TOKEN[4:].encode()) == []
+    assert [folder for folder, _, _ in os.walk(cache) if TOKEN[4:] in folder] == []
+    # neither is alice's password: git says so (a user name alone: no helper of the user's has one)
+    assert process.returncode == 3
+    assert "Authentication failed for 'http://127.0.0.1:" in stderr or "could not read Password" in stderr
+
+
 def test_wrong_token_fails_at_once_with_a_clean_message(private, tmp_path, monkeypatch):
     monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "30")
     started = time.monotonic()
