@@ -205,15 +205,20 @@ class Registry:
             artifact, decided = answer
             path = paths[(artifact, decided.commit)]
             location = locations.get((artifact, decided.commit), "")
-            problem = path if isinstance(path, ArtifactsShowError) else location
-            if isinstance(problem, ArtifactsShowError):
+            try:
+                for problem in (path, location):
+                    if isinstance(problem, ArtifactsShowError):
+                        raise problem
+                result = {"path": self._reported(str(path)), "rev": decided.commit}
+            except GitError:
+                raise
+            except ArtifactsShowError as problem:
                 if not errors:
-                    raise problem
+                    raise
                 results.append(problem)
                 continue
             for warning in decided.warnings:
                 self._warn(warning)
-            result = {"path": self._reported(str(path)), "rev": decided.commit}
             if urls:
                 result["url"] = str(location)
             results.append(result)
@@ -249,11 +254,15 @@ class Registry:
                 return None
             result: Dict[str, Any] = {"version": answer.version, "rev": answer.commit}
             if paths:
-                path = found[(artifact, answer.commit)]
-                if isinstance(path, ArtifactsShowError):
-                    result.update(path=None, error=str(path))
-                else:
+                try:
+                    path = found[(artifact, answer.commit)]
+                    if isinstance(path, ArtifactsShowError):
+                        raise path
                     result["path"] = self._reported(path)
+                except GitError:
+                    raise
+                except ArtifactsShowError as problem:
+                    result.update(path=None, error=str(problem))
             return result
 
         return {

@@ -325,7 +325,8 @@ class CatFileBatch:
     def read(self, spec: str) -> Optional[Tuple[str, bytes]]:
         """Return ``(type, content)`` of the object ``spec`` names, or None if it does not exist.
 
-        Raises GitError when the object is larger than ``max_size`` bytes.
+        Raises :class:`ObjectTooLarge` (after skipping its content: the process stays
+        usable) when the object is larger than ``max_size`` bytes.
         """
         if "\n" in spec or "\r" in spec:
             raise GitError(f"cannot read {spec!r}: the name holds a line break")
@@ -334,7 +335,7 @@ class CatFileBatch:
             stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
             stdin.flush()
             header = stdout.readline()
-        except (BrokenPipeError, OSError):
+        except (OSError, ValueError):  # git is gone (a closed pipe, or a file we closed)
             header = b""
         if not header:
             raise self._dead()
@@ -343,8 +344,12 @@ class CatFileBatch:
             return None
         object_type, size = fields[1].decode(), int(fields[2])
         if size > self._max_size:
-            _kill_group(self._process)
-            self.close()
+            left = size + 1
+            while left:
+                skipped = len(stdout.read(min(left, 1 << 20)))
+                if not skipped:
+                    raise self._dead()
+                left -= skipped
             raise ObjectTooLarge(spec, size, self._max_size)
         content = stdout.read(size + 1)
         if len(content) != size + 1:

@@ -210,6 +210,8 @@ class CommitFiles:
 
     def _entry(self, commit: str, path: str) -> Optional[str]:
         """The blob id of the regular file ``path`` at ``commit``; None if there is none."""
+        if "\n" in path or "\r" in path:
+            raise ArtifactsShowError(f"{path!r} at commit {commit}: a name with a line break is not read")
         parent, _, name = path.rpartition("/")
         tree = self._tree(commit, parent)
         entry = tree_entry(tree, name, len(commit) // 2) if tree is not None else None
@@ -233,14 +235,23 @@ class CommitFiles:
             ) from None
 
     def want(self, wanted: Sequence[Tuple[str, str]]) -> None:
-        """Fetch, in one go, the blobs of the files (commit, path) that are not here yet."""
+        """Fetch, in one go, the blobs of the files (commit, path) that are not here yet.
+
+        A file that cannot be read (a symbolic link, too large, an odd name) is left
+        for :meth:`read` to report, to the one answer that reads it.
+        """
         if self._fetch_missing is None:
             return
         missing = []
         for commit, path in wanted:
-            object_id = self._entry(commit, path)
-            if object_id is not None and self._blob(path, commit, object_id) is None:
-                missing.append(object_id)
+            try:
+                object_id = self._entry(commit, path)
+                if object_id is not None and self._blob(path, commit, object_id) is None:
+                    missing.append(object_id)
+            except GitError:
+                raise
+            except ArtifactsShowError:
+                continue
         if missing:
             self._fetch_missing(sorted(set(missing)))
             for object_id in missing:

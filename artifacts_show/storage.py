@@ -355,7 +355,10 @@ def _pipeline_outputs(
         for name in names:
             entry = _mapping(locked[name], lock_where, f"stage {name}")
             for out in _list(entry.get("outs"), lock_where, f"stage {name} outs"):
-                relative = posixpath.normpath(out.get("path", "")) if isinstance(out, dict) else ""
+                written = out.get("path") if isinstance(out, dict) else None
+                if isinstance(out, dict) and not isinstance(written, str):
+                    raise lock_where.error(f"stage {name}: an output path must be a string, not {written!r}")
+                relative = posixpath.normpath(written) if isinstance(written, str) else ""
                 if relative in flags or templated:
                     cache, remote = flags.get(relative, (True, None))
                     yield _output(out, base, lock_path, lock_where, {"cache": cache, "remote": remote}, None)
@@ -476,6 +479,8 @@ def parse_config(text: str, label: str) -> Dict[str, Any]:
         except ValueError as problem:
             raise ArtifactsShowError(f"{label}: invalid DVC config in [{name}]: {problem}") from None
         named = re.fullmatch(r'\s*(remote|machine|db)\s*"(.*)"\s*', name.lower())
+        if name.strip().lower() in ("remote", "machine", "db"):
+            raise ArtifactsShowError(f"{label}: invalid DVC config: [{name}] has no name ([{name} \"name\"])")
         if named:
             config.setdefault(named.group(1), {})[named.group(2)] = lowered
         else:

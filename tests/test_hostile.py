@@ -18,7 +18,7 @@ from artifacts_show import (
 )
 from artifacts_show.registry import MAX_LISTED
 from artifacts_show.tags import parse_version
-from fixtures.builder import build
+from fixtures.builder import build, git
 from fixtures.hostile import HOSTILE, LOOK_ALIKES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -117,3 +117,28 @@ def test_look_alike_tags_do_not_count(hostile, hostile_repo):
     with pytest.raises(ArtifactNotFoundError, match=rf"known versions: {len(versions) - MAX_LISTED} older, .*"
                        rf"{re.escape(str(greatest))} \(deregistered\)$"):
         artifacts_show("m", version="v7.7.7", repo=hostile_repo)
+
+
+def test_one_unreadable_file_spoils_only_its_own_answer(tmp_path):
+    """Too large a parameter file, a symbolic link for dvc.yaml: that artifact's error, in its
+    place; the other lookups of the same call are answered, locally and over HTTP."""
+    from artifacts_show import Registry
+    from fixtures.builder import Commit, Registry as Data, Symlink, Tag
+    from fixtures.servers import reached_as
+
+    data = Data([
+        Commit("A", {"big/dvc.yaml": "artifacts:\n  n:\n    path: ${x}\n",
+                     "big/params.yaml": "x: m.pkl\n" + "#" * (5 << 20) + "\n"}),
+        Commit("B", {"dvc.yaml": "artifacts:\n  o:\n    path: o.pkl\n", "link/real.yaml": "artifacts: {}\n",
+                     "link/dvc.yaml": Symlink("real.yaml")}),
+    ], [Tag("big=n@v1.0.0", "A"), Tag("o@v1.0.0", "B"), Tag("link=l@v1.0.0", "B")])
+    built = build(data, str(tmp_path / "r.git"), bare=True)
+    git("config", "uploadpack.allowFilter", "true", cwd=built.path)
+    for kind in ("local", "http"):
+        with reached_as(kind, built.path) as repo, Registry(repo) as registry:
+            big, fine, link = registry.show_many([("big:n", None, None), ("o", None, None), ("link:l", None, None)])
+            assert isinstance(big, ArtifactsShowError) and "more than the 4194304 bytes" in str(big), kind
+            assert fine == {"path": "o.pkl", "rev": built.commits["B"]}, kind
+            assert isinstance(link, ArtifactsShowError) and "symbolic link" in str(link), kind
+            seen = registry.overview(paths=True)
+            assert seen["o"]["latest"]["path"] == "o.pkl" and "symbolic link" in seen["link:l"]["latest"]["error"]

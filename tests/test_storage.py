@@ -497,3 +497,18 @@ def test_storage_is_pure():
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not imported & {"subprocess", "git", "repos", "cache", "socket", "shutil"}
     assert not {name for name in imported if name.startswith(("urllib.request", "http"))}
+
+
+@pytest.mark.parametrize("config", ["[remote]\n    url = s3://b/p\n", "[core]\n    remote = r\n[remote]\n    r = 1\n"])
+def test_a_remote_section_without_a_name_is_a_malformed_config(config):
+    with pytest.raises(ArtifactsShowError, match=r"\[remote\] has no name"):
+        url_of({".dvc/config": config, "models/m.pkl.dvc": DVC3})
+
+
+@pytest.mark.parametrize("path", ["123", "", "[a]"])
+def test_a_lock_output_whose_path_is_not_a_string_is_a_malformed_lock(path):
+    files = {".dvc/config": S3, "models/dvc.yaml": "stages:\n  train:\n    cmd: x\n    outs:\n    - m.pkl\n",
+             "models/dvc.lock": f"schema: '2.0'\nstages:\n  train:\n    cmd: x\n    outs:\n    - path: {path}\n"
+                                f"      md5: {H3}\n      hash: md5\n"}
+    with pytest.raises(ArtifactsShowError, match="path must be a string"):
+        url_of(files)
