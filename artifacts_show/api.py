@@ -111,9 +111,7 @@ def artifacts_url(
         ArtifactsShowError: a malformed config, ``.dvc``, ``dvc.yaml`` or ``dvc.lock``
             file, naming the file and the commit.
     """
-    _validate(name, version, stage)
-    if remote is not None:
-        validate_remote(remote)
+    Registry.check(name, version, stage, remote)
     with Registry(repo, artifacts=[name]) as session:
         return session.url(name, version=version, stage=stage, remote=remote)
 
@@ -141,10 +139,21 @@ class Registry:
         artifacts: Optional[Iterable[str]] = None,
         warn: Optional[Callable[[str], None]] = None,
     ) -> None:
+        if isinstance(artifacts, str):
+            raise InvalidArgumentError("artifacts must be a list of names, not one string")
         self._scope = None if artifacts is None else list(dict.fromkeys(map(parse_full_name, artifacts)))
         self._warn = warn or _log_warning
         self._records: Optional[List[TagRecord]] = None
         self._repository: Repository = open_repository(repo, self._scope)
+
+    @staticmethod
+    def check(
+        name: str, version: Optional[str] = None, stage: Optional[str] = None, remote: Optional[str] = None
+    ) -> None:
+        """Raise :class:`InvalidArgumentError` for arguments a lookup would refuse, without git."""
+        _validate(name, version, stage)
+        if remote is not None:
+            validate_remote(remote)
 
     def __enter__(self) -> Registry:
         return self
@@ -183,7 +192,7 @@ class Registry:
         """
         checked = [_validate(*query) for query in queries]
         if remote is not None:
-            validate_remote(remote)
+            validate_remote(remote)  # before a lookup has fetched anything
         answers: List[Union[Tuple[ArtifactName, registry.Answer], ArtifactsShowError]] = []
         for artifact, pinned, stage in checked:
             try:

@@ -182,11 +182,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ArtifactsShowError as error:
         _say("error", str(error))
         return _exit_code(error)
+    except Exception as error:  # a bug: still one line, and not the exit status of "not found"
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        _say("error", f"internal error, please report it: {type(error).__name__}: {error}")
+        return EXIT_FAILURE
 
 
 def _lookups(args: argparse.Namespace) -> int:
     """One line per name, in the order given: JSON, or the ``--field`` alone ("" if not found)."""
     warn = lambda message: _say("warning", message)  # noqa: E731
+    for name in args.names:  # before git starts
+        Registry.check(name, args.version, args.stage, args.remote)
     with Registry(args.repo, artifacts=args.names, warn=warn) as registry:
         queries = [(name, args.version, args.stage) for name in args.names]
         results: Sequence[Union[Dict[str, str], ArtifactsShowError]] = registry.show_many(

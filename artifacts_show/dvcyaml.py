@@ -273,10 +273,36 @@ def load_yaml(content: bytes, where: Where, path: Optional[str] = None) -> Any:
     text = _text(content, where, path)
     loader = _yaml_loader(_YAML_DIRECTIVE_RE.search(text) is not None)
     try:
+        _check_nesting(text, loader)
         return yaml.load(text, Loader=loader)
     except (yaml.YAMLError, ValueError) as exc:
         problem = " ".join(str(exc).split())
         raise where.error(f"invalid YAML: {problem}", path) from None
+    except RecursionError:
+        raise where.error("invalid YAML: nested deeper than Python can follow", path) from None
+
+
+MAX_NESTING = 200
+"""Collections nested deeper are refused: libyaml's composer recurses (50,000 levels
+crash the process) and so does the building of values. DVC files nest a few levels."""
+
+
+def _check_nesting(text: str, loader: Any) -> None:
+    """Refuse a document nested deeper than MAX_NESTING, found by the parser's events
+    (libyaml's parser keeps its own stack; it does not recurse). Each level takes a
+    ``[``, ``{``, ``-``, ``?`` or ``:``, so most documents are known shallow at a glance."""
+    if sum(text.count(mark) for mark in "[{-?:") <= MAX_NESTING:
+        return
+    import yaml
+
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ValueError(f"collections nested deeper than {MAX_NESTING} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def artifact_path(
@@ -417,6 +443,8 @@ def _params_file(path: str, content: bytes, where: Where, check: bool = True) ->
             values = json.loads(_text(content, where, path))
         except ValueError as exc:
             raise where.error(f"invalid JSON: {exc}", path) from None
+        except RecursionError:
+            raise where.error("invalid JSON: nested deeper than Python can follow", path) from None
     elif path.endswith((".yaml", ".yml")):
         values = load_yaml(content, where, path)
     else:
@@ -497,7 +525,10 @@ def _interpolate(text: str, context: Mapping[str, Any], where: Where, field: str
         value = _value(match.group("key"), context, where, field)
         if isinstance(value, bool):
             return "true" if value else "false"
-        return str(value)
+        try:
+            return str(value)
+        except ValueError as exc:  # an integer of thousands of digits
+            raise where.error(f"{field}: cannot interpolate '{match.group('key').strip()}': {exc}") from None
 
     return _INTERPOLATION_RE.sub(substitute, text).replace("\\${", "${")
 

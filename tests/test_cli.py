@@ -281,3 +281,27 @@ def test_list_with_paths_shows_an_undeclared_artifact_as_an_error(build_registry
     assert seen["m"]["latest"] == {"version": "v1.0.0", "rev": built.commits["A"], "path": "m.pkl"}
     assert seen["ghost"]["latest"]["path"] is None
     assert "does not declare artifact 'ghost'" in seen["ghost"]["latest"]["error"]
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_3(example, monkeypatch, capsys):
+    """A bug must not look like "not found" (exit 1) to a script, nor print a traceback."""
+    from artifacts_show import api, cli as command
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api.Registry, "show_many", broken)
+    assert command.main(["churn-model", "--repo", example.path]) == 3
+    captured = capsys.readouterr()
+    assert captured.err == "artifacts-show: error: internal error, please report it: RuntimeError: boom\n"
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("args", [["m", "--version", "notsemver"], ["m", "--url", "--remote", "a\tb"],
+                                  ["m", "--stage", "bad stage"]])
+def test_invalid_arguments_start_no_git(args, fp):
+    from artifacts_show import cli as command
+
+    fp.register([fp.any()], occurrences=100)
+    assert command.main([*args, "--repo", "https://example.com/r.git"]) == 2
+    assert list(fp.calls) == []

@@ -360,3 +360,27 @@ def test_an_alias_bomb_in_vars_is_looked_at_once_per_shared_node(monkeypatch):
     with pytest.raises(ArtifactsShowError, match="cannot interpolate 'i', which is a list"):
         dvcyaml.artifact_path(content, dvcyaml_path="dvc.yaml", name="m", commit="c", read_file=lambda path: None)
     assert len(calls) < 200  # 9 levels of 10 aliases: 10**9 nodes if walked naively
+
+
+@pytest.mark.parametrize("document", [
+    "artifacts:\n  m:\n    path: " + "[" * 50_000 + "]" * 50_000 + "\n",  # libyaml's composer would crash
+    "%YAML 1.2\n---\nartifacts:\n  m:\n    path: " + "[" * 5_000 + "]" * 5_000 + "\n",
+    "artifacts:\n  m:\n    path:\n    - " + "- " * 300 + "x\n",
+])
+def test_deep_nesting_is_refused_not_a_crash(document):
+    with pytest.raises(ArtifactsShowError, match="nested deeper than"):
+        artifact_path(document.encode(), dvcyaml_path="dvc.yaml", name="m", commit="c", read_file=lambda path: None)
+
+
+def test_a_huge_integer_in_a_path_is_an_error():
+    content = b"vars: [{n: " + b"1" * 5000 + b"}]\nartifacts:\n  m:\n    path: m${n}.pkl\n"
+    with pytest.raises(ArtifactsShowError, match="4300 digits"):  # as YAML is read, or as the path is made
+        artifact_path(content, dvcyaml_path="dvc.yaml", name="m", commit="c", read_file=lambda path: None)
+
+
+def test_deeply_nested_json_vars_is_an_error():
+    content = b"vars: [p.json]\nartifacts:\n  m:\n    path: m${b}.pkl\n"
+    nested = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(ArtifactsShowError, match="p.json"):
+        artifact_path(content, dvcyaml_path="dvc.yaml", name="m", commit="c",
+                      read_file=lambda path: b'{"a": ' + nested + b"}" if path == "p.json" else None)
