@@ -20,7 +20,7 @@ import threading
 import time
 import zlib
 
-from .errors import GitTimeoutError
+from .errors import GitError, GitTimeoutError
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
@@ -157,17 +157,26 @@ class CacheFolder:
         return cls(tempfile.mkdtemp(prefix="artifacts-show-"), temporary=True)
 
     @contextlib.contextmanager
-    def locked(self, timeout: float) -> Iterator[None]:
-        """Hold the URL's lock, so concurrent lookups do not fetch into one repository at once."""
+    def locked(self, timeout: float) -> Iterator[Optional[int]]:
+        """Hold the URL's lock, so concurrent lookups do not fetch into one repository at once.
+
+        Yields the lock file's descriptor (None where there is no lock): a git started with
+        it keeps the lock while it runs, even if this process is killed meanwhile.
+        """
         if self.is_temporary:
-            yield
+            yield None
             return
         try:
             import fcntl
         except ImportError:  # no flock (Windows): concurrent lookups may fetch twice
-            yield
+            yield None
             return
-        with open(os.path.join(self.path, "lock"), "a+b") as lock_file:
+        try:
+            os.makedirs(self.path, exist_ok=True)  # a cleaner may have removed it meanwhile
+            lock_file = open(os.path.join(self.path, "lock"), "a+b")
+        except OSError as exc:
+            raise GitError(f"cannot lock the cache folder {self.path}: {exc.strerror or exc}") from None
+        with lock_file:
             deadline = time.monotonic() + timeout
             while True:
                 try:
@@ -180,7 +189,7 @@ class CacheFolder:
                         ) from None
                     time.sleep(0.02)
             try:
-                yield
+                yield lock_file.fileno()
             finally:
                 fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
 

@@ -183,7 +183,7 @@ def _yaml_loader(directives: bool) -> Any:
     """
     import yaml
     from yaml.constructor import ConstructorError
-    from yaml.nodes import MappingNode, ScalarNode
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     base = yaml.SafeLoader if directives else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     merge_tag = "tag:yaml.org,2002:merge"
@@ -205,13 +205,39 @@ def _yaml_loader(directives: bool) -> Any:
             return super().resolve(kind, value, implicit)
 
         def flatten_mapping(self, node: Any) -> None:
+            """Merge keys as ruamel merges them, whatever PyYAML's version does: explicit keys
+            win, then the first of several merged mappings (they are laid out last-wins)."""
             merges = [key for key, _ in node.value if key.tag == merge_tag]
             if len(merges) > 1:
                 raise ConstructorError("while constructing a mapping", node.start_mark,
                                        "found duplicate merge key '<<'", merges[1].start_mark)
-            explicit = len(node.value) - len(merges)
-            super().flatten_mapping(node)
-            if len(node.value) > explicit:
+            sources: List[Any] = []
+            explicit = []
+            for key_node, value_node in node.value:
+                if key_node.tag != merge_tag:
+                    if key_node.tag == "tag:yaml.org,2002:value":
+                        key_node.tag = "tag:yaml.org,2002:str"
+                    explicit.append((key_node, value_node))
+                    continue
+                if isinstance(value_node, MappingNode):
+                    sources.append(value_node)
+                    continue
+                if not isinstance(value_node, SequenceNode):
+                    raise ConstructorError("while constructing a mapping", node.start_mark,
+                                           "expected a mapping or list of mappings for merging, "
+                                           f"but found {value_node.id}", value_node.start_mark)
+                for source in value_node.value:
+                    if not isinstance(source, MappingNode):
+                        raise ConstructorError("while constructing a mapping", node.start_mark,
+                                               f"expected a mapping for merging, but found {source.id}",
+                                               source.start_mark)
+                    sources.append(source)
+            merged = []
+            for source in reversed(sources):
+                self.flatten_mapping(source)
+                merged.extend(source.value)
+            node.value = merged + explicit
+            if merged:
                 node.merged = True  # as ruamel: an anchor flattened as a merge source
                 #                     keeps no '<<' to be seen when built itself
 

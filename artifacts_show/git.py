@@ -118,7 +118,8 @@ def _describe(args: Sequence[str]) -> str:
 
 
 def _start(
-    args: Sequence[str], cwd: Optional[str], env: Optional[Mapping[str, str]], stdin: int
+    args: Sequence[str], cwd: Optional[str], env: Optional[Mapping[str, str]], stdin: int,
+    pass_fds: Sequence[int] = (),
 ) -> subprocess.Popen[bytes]:
     try:
         return subprocess.Popen(
@@ -129,6 +130,7 @@ def _start(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,  # so that a timeout can kill git's helpers too
+            pass_fds=pass_fds,
         )
     except FileNotFoundError as exc:
         if cwd is not None and not os.path.isdir(cwd):
@@ -184,11 +186,14 @@ class RunningGit:
         cwd: Optional[str] = None,
         env: Optional[Mapping[str, str]] = None,
         stdin: Optional[bytes] = None,
+        pass_fds: Sequence[int] = (),
     ) -> None:
         self._args, self._stdin = args, stdin
         self._timeout = timeout_seconds()
         self._started = time.monotonic()
-        self._process = _start(args, cwd, env, subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
+        self._process = _start(
+            args, cwd, env, subprocess.PIPE if stdin is not None else subprocess.DEVNULL, pass_fds
+        )
 
     def output(self, silent_failure_ok: bool = False) -> bytes:
         """git's stdout once it exits; GitError if it failed or outlived the timeout.
@@ -217,6 +222,11 @@ class RunningGit:
         if self._process.returncode is None:
             _kill_group(self._process)
             self._process.communicate()
+
+    def kill(self) -> None:
+        """Kill git and its helpers; whoever waits in :meth:`output` reaps them (another thread)."""
+        if self._process.returncode is None:
+            _kill_group(self._process)
 
 
 def _parse_git_version(output: str) -> PackagingVersion:
@@ -268,9 +278,10 @@ def run(
     cwd: Optional[str] = None,
     env: Optional[Mapping[str, str]] = None,
     stdin: Optional[bytes] = None,
+    pass_fds: Sequence[int] = (),
 ) -> bytes:
     """Run ``git *args`` and return its stdout; raise GitError on any failure."""
-    return start(args, cwd=cwd, env=env, stdin=stdin).output()
+    return start(args, cwd=cwd, env=env, stdin=stdin, pass_fds=pass_fds).output()
 
 
 def start(
@@ -278,10 +289,14 @@ def start(
     cwd: Optional[str] = None,
     env: Optional[Mapping[str, str]] = None,
     stdin: Optional[bytes] = None,
+    pass_fds: Sequence[int] = (),
 ) -> RunningGit:
-    """Start ``git *args``; its :meth:`RunningGit.output` is what :func:`run` returns."""
+    """Start ``git *args``; its :meth:`RunningGit.output` is what :func:`run` returns.
+
+    ``pass_fds`` stay open in git (a lock file: its lock then lasts as long as git does).
+    """
     ensure_supported_git()
-    return RunningGit(args, cwd=cwd, env=env, stdin=stdin)
+    return RunningGit(args, cwd=cwd, env=env, stdin=stdin, pass_fds=pass_fds)
 
 
 class ObjectTooLarge(GitError):

@@ -18,7 +18,7 @@ from .errors import GitError, GitTimeoutError
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
-    from typing import Callable, Dict, Iterator, List, Sequence, TypeVar
+    from typing import Callable, Dict, Iterator, List, Sequence, Tuple, TypeVar
 
     from .urls import RemoteUrl
 
@@ -74,6 +74,8 @@ class Mirror:
         self.cache = CacheFolder.open(remote.url)
         self.object_format = "sha1"
         """The format ``git clone`` found; a repository made again after damage keeps it."""
+        self._lock_fds: Tuple[int, ...] = ()
+        """While locked, the lock file's descriptor, passed to every git that writes here."""
 
     @property
     def path(self) -> str:
@@ -95,17 +97,25 @@ class Mirror:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """The URL's lock, held while git writes to the repository (and while it is read)."""
-        with self.cache.locked(git.timeout_seconds()):
+        """The URL's lock, held while git writes to the repository (and while it is read).
+
+        Each git started meanwhile holds it too: should this process be killed, the
+        next lookup waits for that git to end instead of removing its lock files.
+        """
+        with self.cache.locked(git.timeout_seconds()) as descriptor:
             self.cache.remove_stale_locks()
-            yield
+            self._lock_fds = () if descriptor is None else (descriptor,)
+            try:
+                yield
+            finally:
+                self._lock_fds = ()
 
     def ensure(self) -> None:
         """Make an empty repository if there is none (after damage); the caller holds the lock."""
         if not self.exists():
             self.cache.reset_repo()
             git.run(["init", "--quiet", "--bare", "--template=", f"--object-format={self.object_format}",
-                     self.path], env=self.read_env)
+                     self.path], env=self.read_env, pass_fds=self._lock_fds)
 
     def start_clone(self, options: Sequence[str], refspecs: Sequence[str]) -> git.RunningGit:
         """Start making the repository by ``git clone`` of ``refspecs``; the caller holds the lock.
@@ -121,7 +131,7 @@ class Mirror:
             ["clone", "--quiet", "--bare", "--template=", "--no-tags", "--no-single-branch", *options,
              *(argument for refspec in refspecs for argument in ("-c", f"remote.origin.fetch={refspec}")),
              "--", self.remote.url, self.path],
-            env=self.fetch_env,
+            env=self.fetch_env, pass_fds=self._lock_fds,
         )
 
     def start_fetch(
@@ -138,13 +148,9 @@ class Mirror:
         return git.start(
             ["-c", f"fetch.negotiationAlgorithm={algorithm}", "fetch", "--quiet", "--no-tags",
              "--no-write-fetch-head", "--no-show-forced-updates", *options, "--stdin", "origin"],
-            cwd=self.path, env=self.fetch_env,
+            cwd=self.path, env=self.fetch_env, pass_fds=self._lock_fds,
             stdin="".join(f"{want}\n" for want in wants).encode("utf-8", "surrogateescape"),
         )
-
-    def rebuild(self) -> None:
-        with self.cache.locked(git.timeout_seconds()):
-            self.cache.reset_repo()
 
     def use_temporary(self) -> None:
         self.cache.close()
@@ -155,28 +161,32 @@ class Mirror:
 
 
 def despite_the_cache(mirror: Mirror, work: Callable[[], T], reset: Callable[[], None]) -> T:
-    """Do ``work``; if git fails, try again in a rebuilt mirror, then in a temporary one.
+    """Do ``work``; if git fails, try again in a temporary mirror; if that works, the
+    cache was the trouble (a fetch killed halfway, a damaged pack, a full disk): it is
+    rebuilt for the next lookups.
 
-    A fetch killed halfway, a damaged pack or a full disk must not break
-    lookups; a failure of the server itself fails all three tries the same
-    way, and the first error is the one reported. Timeouts are not retried.
-    ``reset`` stops what ``work`` left running before the mirror changes.
+    A failure of the server itself (unreachable, a wrong token) fails both tries the
+    same way, the first error is the one reported, and the cache stays as it was.
+    Timeouts are not tried again. ``reset`` stops what ``work`` left running first.
     """
     try:
         return work()
     except GitTimeoutError:
         raise
     except GitError as first:
-        for rebuild in (mirror.rebuild, mirror.use_temporary):
-            reset()
-            try:
-                rebuild()
-                return work()
-            except GitTimeoutError:
-                raise
-            except GitError:
-                pass
-        raise first from None
+        reset()
+        shared = mirror.cache
+        mirror.use_temporary()
+        try:
+            result = work()
+        except GitTimeoutError:
+            raise
+        except GitError:
+            raise first from None
+        with contextlib.suppress(GitError):
+            with shared.locked(git.timeout_seconds()):
+                shared.reset_repo()
+        return result
 
 
 def fetch_options(*, depth: bool, tree_filter: str, bundle: bool) -> List[str]:

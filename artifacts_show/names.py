@@ -40,6 +40,16 @@ class ArtifactName(NamedTuple):
         return f"{self.dirname}={self.name}" if self.dirname else self.name
 
     @property
+    def can_be_tagged(self) -> bool:
+        """Whether git allows tag names for this artifact: no part of a ref name may start
+        with ``.``, end with ``.`` or ``.lock``, or hold ``..`` (git check-ref-format), and
+        a dirname may hold such parts (``.config/models``)."""
+        return all(
+            part and not part.startswith(".") and not part.endswith((".", ".lock")) and ".." not in part
+            for part in f"{self.in_tag}@".split("/")
+        )
+
+    @property
     def dvcyaml_path(self) -> str:
         """The ``dvc.yaml`` declaring the artifact, relative to the git root."""
         return posixpath.join(self.dirname, PROJECT_FILE) if self.dirname else PROJECT_FILE

@@ -18,6 +18,7 @@ object id, the blobs read in another; where a server refuses object ids
 from __future__ import annotations
 
 import contextlib
+import threading
 
 from . import git
 from .errors import GitError, GitTimeoutError
@@ -26,7 +27,7 @@ from .repos import MAX_FILE_BYTES, CommitFiles, list_tags, parse_ls_remote, tag_
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
-    from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar
+    from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
     from .names import ArtifactName
     from .repos import Files, TagRecord
@@ -48,19 +49,33 @@ class RemoteRepository:
         self._refspecs = tag_refspecs(artifacts)
         self._listing: Optional[contextlib.ExitStack] = None  # the lock and the running fetch
         self._running: Optional[git.RunningGit] = None
+        self._collector: Optional[threading.Thread] = None
+        self._collected: List[Union[List[TagRecord], BaseException]] = []
         self._tag_of: Dict[str, str] = {}  # commit -> a tag of it, to fetch it by
         self.mirror = Mirror(remote)
         git.debug("%s: tags %s, cache %s", remote.url, " ".join(self._refspecs), self.mirror.cache.path)
+        if not self._refspecs:  # no tag can have such a name
+            return
         try:
             self._start_listing()  # while the rest of the lookup gets ready
         except GitTimeoutError:
             self.close()
             raise
         except GitError:
-            pass  # listed again, with the cache's retries, when the tags are asked for
+            return  # listed again, with the cache's retries, when the tags are asked for
         except BaseException:
             self.close()
             raise
+        # Read as soon as git is done, so that the lock is held for the listing alone,
+        # not until this session's first lookup.
+        self._collector = threading.Thread(target=self._collect, name="listing", daemon=True)
+        self._collector.start()
+
+    def _collect(self) -> None:
+        try:
+            self._collected.append(self._finish_listing())
+        except BaseException as failure:  # handed to the caller in tags()
+            self._collected.append(failure)
 
     def _first_listing_filter(self) -> str:
         """The first listing of some artifacts' tags brings their commits' trees too (no blob):
@@ -96,26 +111,46 @@ class RemoteRepository:
             listing, self._listing = self._listing, None
             listing.close()
 
-    def _list(self) -> List[TagRecord]:
-        if self._running is None:
-            self._start_listing()
+    def _finish_listing(self) -> List[TagRecord]:
+        """Wait for the listing's git and read what it listed, under the lock it was started
+        with (no other lookup rebuilds the mirror in between), then release the lock."""
         assert self._running is not None
         try:
-            self._running.output(silent_failure_ok=True)  # no tag matched
+            self._running.output(silent_failure_ok=True)  # exit 1, nothing said: no tag matched
+            for pattern in self._refspecs:
+                self.mirror.listed.put(pattern, b"")
+            self.mirror.exists()  # learns the object format a clone found
+            return list_tags(self.mirror.path, self._patterns, self.mirror.read_env)
         finally:
             self._end_listing()
-        for pattern in self._refspecs:
-            self.mirror.listed.put(pattern, b"")
-        return list_tags(self.mirror.path, self._patterns, self.mirror.read_env)
+
+    def _list(self) -> List[TagRecord]:
+        self._start_listing()
+        return self._finish_listing()
+
+    def _first_listed(self) -> List[TagRecord]:
+        """What the listing started with the repository gave (or raised)."""
+        assert self._collector is not None
+        self._collector.join()
+        self._collector = None
+        outcome = self._collected.pop()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
     def tags(self) -> List[TagRecord]:
-        records = despite_the_cache(self.mirror, self._list, self._end_listing)
+        if not self._refspecs:
+            return []
+        attempts: List[Callable[[], List[TagRecord]]] = [self._first_listed] if self._collector else []
+        records = despite_the_cache(self.mirror, lambda: (attempts.pop() if attempts else self._list)(),
+                                    self._end_listing)
         for record in records:
             self._tag_of.setdefault(record.commit, record.name)
         return records
 
     def tag_names(self) -> List[str]:
-        output = git.run(["ls-remote", "--tags", "--", self.remote.url], env=self.mirror.fetch_env)
+        output = git.run(["ls-remote", "--tags", "--", self.remote.url], cwd=self.mirror.cache.path,
+                         env=self.mirror.fetch_env)  # not in the user's repository: its config is not ours
         return parse_ls_remote(output)
 
     @contextlib.contextmanager
@@ -129,12 +164,10 @@ class RemoteRepository:
     def fetch(self, object_ids: Sequence[str], commits: Sequence[str], *, trees: bool) -> None:
         """Fetch objects by id (commits with their trees, trees whole, or blobs); where the
         server refuses ids, fetch the tags of ``commits`` instead. The caller holds the lock."""
-        if trees:
-            by_id, by_tag = ["--filter=blob:none"], ["--depth=1", "--filter=blob:none"]
-        else:
-            by_id, by_tag = ["--filter=blob:none"], ["--depth=1"]
+        by_id = ["--filter=blob:none"]  # a wanted object comes whatever the filter
         if any(object_id in commits for object_id in object_ids):
             by_id = ["--depth=1", *by_id]
+        by_tag = ["--depth=1", "--filter=blob:none" if trees else "--no-filter"]
         try:
             self.mirror.start_fetch(by_id, object_ids).output()
         except GitTimeoutError:
@@ -146,6 +179,10 @@ class RemoteRepository:
             self.mirror.start_fetch(by_tag, [f"+refs/tags/{tag}:refs/tags/{tag}" for tag in tags]).output()
 
     def close(self) -> None:
+        if self._collector is not None:  # a listing no longer wanted
+            if self._running is not None:
+                self._running.kill()
+            self._collector.join()
         self._end_listing()
         self.mirror.close()
 

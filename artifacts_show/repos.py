@@ -100,14 +100,17 @@ def tag_patterns(artifacts: Optional[Sequence[ArtifactName]]) -> List[str]:
     if artifacts is None:
         return ["refs/tags/"]
     suffixes = ("@*", "#*", "#*/**")
-    return [f"refs/tags/{artifact.in_tag}{suffix}" for artifact in artifacts for suffix in suffixes]
+    return [f"refs/tags/{artifact.in_tag}{suffix}" for artifact in artifacts if artifact.can_be_tagged
+            for suffix in suffixes]
 
 
 def tag_refspecs(artifacts: Optional[Sequence[ArtifactName]]) -> List[str]:
-    """Fetch refspec patterns of the same tags (a refspec's ``*`` also matches ``/``)."""
+    """Fetch refspec patterns of the same tags (a refspec's ``*`` also matches ``/``); none for
+    an artifact no tag can name (git would refuse the refspec)."""
     if artifacts is None:
         return ["refs/tags/*"]
-    return [f"refs/tags/{artifact.in_tag}{mark}*" for artifact in artifacts for mark in "@#"]
+    return [f"refs/tags/{artifact.in_tag}{mark}*" for artifact in artifacts if artifact.can_be_tagged
+            for mark in "@#"]
 
 
 TAG_FORMAT = "%(refname)%00%(objecttype)%00%(type)%00%(object)%00%(taggerdate:unix)"
@@ -297,7 +300,7 @@ class LocalRepository:
         self.worktree = None if bare else _top_folder(self.path, prefix)
 
     def tags(self) -> List[TagRecord]:
-        return list_tags(self.path, self._patterns)
+        return list_tags(self.path, self._patterns) if self._patterns else []  # none: no tag can match
 
     def tag_names(self) -> List[str]:
         output = git.run(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags/"], cwd=self.path)

@@ -368,13 +368,14 @@ def test_an_alias_bomb_in_vars_is_looked_at_once_per_shared_node(monkeypatch):
     "artifacts:\n  m:\n    path:\n    - " + "- " * 300 + "x\n",
 ])
 def test_deep_nesting_is_refused_not_a_crash(document):
-    with pytest.raises(ArtifactsShowError, match="nested deeper than"):
+    # newer libyaml refuses on its own ("maximum nesting depth"); older ones would crash
+    with pytest.raises(ArtifactsShowError, match="nested deeper than|maximum nesting depth"):
         artifact_path(document.encode(), dvcyaml_path="dvc.yaml", name="m", commit="c", read_file=lambda path: None)
 
 
 def test_a_huge_integer_in_a_path_is_an_error():
     content = b"vars: [{n: " + b"1" * 5000 + b"}]\nartifacts:\n  m:\n    path: m${n}.pkl\n"
-    with pytest.raises(ArtifactsShowError, match="4300 digits"):  # as YAML is read, or as the path is made
+    with pytest.raises(ArtifactsShowError, match="integer string conversion|cannot interpolate"):
         artifact_path(content, dvcyaml_path="dvc.yaml", name="m", commit="c", read_file=lambda path: None)
 
 

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from artifacts_show import Registry, artifacts_list, artifacts_show
+from artifacts_show import ArtifactNotFoundError, Registry, artifacts_list, artifacts_show
 from fixtures.builder import Commit, Tag, build, git
 from fixtures.builder import Registry as Data
 from fixtures.servers import reached_as
@@ -56,3 +56,11 @@ def test_the_overview_sees_every_artifact(repo):
     assert sorted(seen) == ["a/b", "m", "m-2", "mm", "team:m"]
     assert seen["m"]["stages"] == {"team/prod": {"version": "v1.0.0", "rev": built.commits["A"]},
                                    "team/prod/eu": {"version": None, "rev": built.commits["B"]}}
+
+
+@pytest.mark.parametrize("name", ["a/.x:m", ".hidden:m", "a..b:m"])
+def test_a_name_no_tag_can_have_is_simply_not_found(repo, name):
+    """git refuses such ref names: there is nothing to list, and nothing to fail."""
+    built, url = repo
+    with pytest.raises(ArtifactNotFoundError, match="no registry tags for artifact"):
+        artifacts_show(name, repo=url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -124,3 +125,36 @@ def test_sha256_registry(served_sha256, transport, monkeypatch):
     (folder,) = [name for name in os.listdir(cache) if name != "memo"]
     with open(os.path.join(cache, folder, "repo.git", "config")) as config:
         assert "objectformat = sha256" in config.read()
+
+
+def test_a_protocol_v0_server_that_refuses_object_ids_is_read_by_tags(tmp_path, monkeypatch):
+    """Partial fetch, but no object by id (uploadpack.allowAnySHA1InWant off) and protocol v0:
+    trees and blobs come by the answer's tag instead."""
+    from fixtures.builder import build as build_repo
+    from fixtures.registries import EXAMPLE_REGISTRY
+    from fixtures.servers import GitDaemon
+
+    built = build_repo(EXAMPLE_REGISTRY, str(tmp_path / "served" / "example.git"), bare=True)
+    daemon = GitDaemon(str(tmp_path / "served"), allow_filter=True, any_object=False)
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", "protocol.version")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "0")
+    try:
+        for lookup in EXAMPLE_LOOKUPS:
+            check(lookup, built, artifacts_show, daemon.url("example.git"))
+    finally:
+        daemon.stop()
+
+
+def test_a_sha256_mirror_made_again_between_listing_and_reading_keeps_its_format(served_sha256, tmp_path,
+                                                                              monkeypatch):
+    from artifacts_show import Registry
+
+    base, built, server = served_sha256
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    with Registry(server.url("example.git"), artifacts=["churn-model"]) as registry:
+        registry._tags()  # listed
+        for folder in os.listdir(tmp_path / "cache"):  # another lookup cleared it meanwhile
+            if os.path.isdir(tmp_path / "cache" / folder / "repo.git"):
+                shutil.rmtree(tmp_path / "cache" / folder / "repo.git")
+        assert registry.show("churn-model", stage="prod")["rev"] == built.commits["churn-1"]

@@ -213,11 +213,15 @@ def corrupt(cache: str) -> None:
 
 
 def test_corrupt_cache_is_rebuilt(base, public, tmp_path, monkeypatch):
-    """Damaged packs, HEAD and remembered facts: the next lookup reads the answer again,
-    from a rebuilt repository, which then holds what it read."""
+    """Damaged packs, HEAD and remembered facts: the next lookup answers from a temporary
+    repository and clears the damaged one; the one after builds it again, and it holds what
+    it read."""
     monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
     expected = artifacts_show("nlp:bert", repo=public.url("example.git"))
     corrupt(str(tmp_path / "cache"))
+    assert artifacts_show("nlp:bert", repo=public.url("example.git")) == expected
+    assert not [entry for entry in os.scandir(tmp_path / "cache") if os.path.isdir(os.path.join(entry.path, "repo.git"))]
+    shutil.rmtree(tmp_path / "cache" / "memo")  # so that the next lookup reads dvc.yaml again
     assert artifacts_show("nlp:bert", repo=public.url("example.git")) == expected
     (repo,) = [os.path.join(entry.path, "repo.git") for entry in os.scandir(tmp_path / "cache")
                if os.path.isdir(os.path.join(entry.path, "repo.git"))]
@@ -342,3 +346,69 @@ def test_two_urls_sharing_a_folder_name_never_share_a_repository(base, public, t
     shared = str(tmp_path / "cache" / "the-same-folder" / "repo.git")
     assert subprocess.run(["git", "cat-file", "-e", other.commits["X"]], cwd=shared).returncode != 0
     assert subprocess.run(["git", "cat-file", "-e", first["rev"]], cwd=shared).returncode == 0
+
+
+def test_sessions_hold_the_lock_for_their_listing_alone(base, public, tmp_path, monkeypatch):
+    """Two sessions of one URL in one process, used in either order: none waits for the other's
+    first lookup (the listing is read as soon as git is done, and the lock released)."""
+    from artifacts_show import Registry
+
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "10")
+    url = public.url("example.git")
+    started = time.monotonic()
+    with Registry(url, artifacts=[PROD[0]]) as first, Registry(url, artifacts=[PROD[0], "nlp:bert"]) as second:
+        assert second.show(PROD[0], stage="prod")["rev"] == base[1].commits[PROD[1]]
+        assert first.show(PROD[0], stage="prod")["rev"] == base[1].commits[PROD[1]]
+    assert time.monotonic() - started < 8
+
+
+def test_lookups_and_overviews_at_once_share_a_cache_without_a_wrong_answer(base, public, tmp_path):
+    """An overview's listing, lookups' listings and reads, all on one fresh cache at once."""
+    for round_ in range(3):
+        env = {"ARTIFACTS_SHOW_CACHE_DIR": str(tmp_path / f"cache-{round_}")}
+        url = public.url("example.git")
+        processes = [cli("--list", "--repo", url, env=env) if index % 2 else
+                     cli(PROD[0], "--stage", "prod", "--repo", url, "--field", "rev", env=env)
+                     for index in range(8)]
+        outputs = [(process.communicate(timeout=120), process.returncode) for process in processes]
+        for index, ((stdout, stderr), code) in enumerate(outputs):
+            assert code == 0, stderr
+            if index % 2:
+                assert json.loads(stdout)["churn-model"]["stages"]["prod"]["rev"] == base[1].commits[PROD[1]]
+            else:
+                assert stdout.strip() == base[1].commits[PROD[1]]
+
+
+def test_a_cache_folder_removed_under_a_session_is_made_again(base, public, tmp_path, monkeypatch):
+    from artifacts_show import Registry
+
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    with Registry(public.url("example.git"), artifacts=[PROD[0], "nlp:bert"]) as registry:
+        assert registry.show(PROD[0], stage="prod")["rev"] == base[1].commits[PROD[1]]
+        shutil.rmtree(tmp_path / "cache")  # a cache cleaner
+        assert registry.show("nlp:bert")["rev"] == base[1].commits["nlp-2"]
+
+
+def test_a_killed_lookup_leaves_its_lock_to_the_git_it_started(base, tmp_path):
+    """SIGKILL (an OOM kill, a cancelled job) cannot unwind: the git it started keeps the cache
+    lock while it writes, and the next lookup waits for it instead of clearing its lock files."""
+    slow = SmartHttpServer(base[0], delay=0.4)
+    try:
+        cache = str(tmp_path / "cache")
+        process = cli(PROD[0], "--stage", "prod", "--repo", slow.url("example.git"),
+                      env={"ARTIFACTS_SHOW_CACHE_DIR": cache})
+        deadline = time.monotonic() + 30
+        while not git_processes_in(cache) and not any(request.method == "GET" for request in slow.stats.requests):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        process.kill()
+        process.communicate()
+        orphans = git_processes_in(cache) or [line for line in command_lines() if cache.encode() in line]
+        result = subprocess.run([sys.executable, "-m", "artifacts_show", PROD[0], "--stage", "prod", "--field", "rev",
+                                 "--repo", slow.url("example.git")], capture_output=True, text=True, timeout=120,
+                                env=dict(os.environ, PYTHONPATH=ROOT, ARTIFACTS_SHOW_CACHE_DIR=cache))
+    finally:
+        slow.stop()
+    assert orphans, "the killed lookup's git was still at work"
+    assert (result.returncode, result.stdout.strip()) == (0, base[1].commits[PROD[1]]), result.stderr
