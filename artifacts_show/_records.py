@@ -2,8 +2,8 @@
 
 Type checkers see ``typing.NamedTuple``; at run time the same class statement
 builds a ``collections.namedtuple`` with the methods, properties and docstring
-of the class body, as ``typing`` does. ``import typing`` costs 4 to 7 ms, a
-twentieth of a warm lookup, and records were all the package used it for at run time.
+of the class body, as ``typing`` does. Importing ``typing`` costs a noticeable part
+of a warm lookup (benchmarks/RESULTS.md), and records were all the package used it for.
 """
 
 from __future__ import annotations

@@ -316,6 +316,8 @@ class Registry:
     def _no_tags(self, artifact: ArtifactName) -> ArtifactNotFoundError:
         """Not found, saying what exists: a listing of every tag, made only for this message."""
         names = self._repository.tag_names()
+        if not names and self._repository.is_remote:
+            return ArtifactNotFoundError(f"no registry tags for artifact '{artifact}': there are no tags")
         if not names:
             return ArtifactNotFoundError(
                 f"no registry tags for artifact '{artifact}': the repository has no tags at all. "

@@ -1,13 +1,13 @@
 """The per-user cache of remote registries: one folder per URL, a lock, and checked facts.
 
-A URL's folder holds a bare partial repository (``repo.git``: the few commits,
-trees and blobs answers needed) and ``facts/``: what its tag objects peel to
-and when they were made. ``memo/`` beside the URL folders holds what belongs
-to no URL: the version of each git binary, and each artifact's path at a
-commit. Facts are keyed by object names, so they never go stale; each is
-stored with its length and CRC-32 and ignored if they do not match, so a
-damaged file is re-learned rather than believed. Credentials are never stored
-here. No git in this module.
+A URL's folder holds a bare partial repository (``repo.git``: the listed tags,
+their commits, the trees and blobs answers needed) and ``facts/url``: the URL
+the folder belongs to. ``memo/`` beside the URL folders holds what belongs to no
+URL: the version of each git binary, and each artifact's path at a commit.
+Facts are keyed by what they depend on, so they never go stale; each is stored
+with its length and CRC-32 and ignored if they do not match, so a damaged file
+is learned again rather than believed. Credentials are never stored here. No
+git in this module.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def folder_name(url: str) -> str:
 
 
 def _checksum(data: bytes) -> str:
-    """Length and CRC-32: enough to notice a damaged or truncated file (hashlib costs 6 ms to load)."""
+    """Length and CRC-32: enough to notice a damaged or truncated file (loading hashlib costs more)."""
     return f"{len(data):x}-{zlib.crc32(data):08x}"
 
 

@@ -95,7 +95,7 @@ class Where:
 
 
 def preload() -> None:
-    """Start importing PyYAML (25 ms) in a thread, while git fetches what will be parsed.
+    """Start importing PyYAML in a thread, while git fetches what will be parsed.
 
     The import lock makes the first real use wait for it; the thread is not a
     daemon, so an early exit waits for the import to end instead of cutting it.

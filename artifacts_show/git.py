@@ -105,7 +105,10 @@ def config_env(pairs: Sequence[Tuple[str, str]]) -> Dict[str, str]:
     Added after any the caller already set, so nothing lands in a config file
     or on a command line.
     """
-    start = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
+    try:
+        start = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
+    except ValueError:
+        raise GitError(f"GIT_CONFIG_COUNT is not a number: {os.environ['GIT_CONFIG_COUNT']!r}") from None
     env = {"GIT_CONFIG_COUNT": str(start + len(pairs))}
     for index, (key, value) in enumerate(pairs, start):
         env[f"GIT_CONFIG_KEY_{index}"] = key
@@ -177,7 +180,7 @@ class RunningGit:
     """A git process already started; :meth:`output` waits for it.
 
     Starting early lets the caller work while git talks to a server (a lookup
-    starts ``ls-remote`` before it has loaded what it needs to read the answer).
+    starts listing the tags before it has loaded what it needs to decide and read).
     """
 
     def __init__(

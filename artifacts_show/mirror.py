@@ -1,10 +1,10 @@
 """The per-URL bare partial repository in the cache: made, locked, fetched into, rebuilt.
 
-What a lookup fetched stays here for the next one: tag objects with the commits
-they tag (``--filter=tree:0``: no trees), the trees of answered commits, the
-few blobs read. It is a cache: damaged, unwritable or full, it is rebuilt, and
-failing that replaced by a temporary folder (:func:`despite_the_cache`). No
-registry semantics here.
+What a lookup fetched stays here for the next one: the listed tags' objects and
+commits (the first listing with their trees, no blob; a bare clone also takes
+the branches' heads), the trees of answered commits, the few blobs read. It is
+a cache: damaged, unwritable or full, a lookup goes on in a temporary folder and
+it is rebuilt (:func:`despite_the_cache`). No registry semantics here.
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ class RemoteRepository:
 
     subproject = ""
     worktree: Optional[str] = None
+    is_remote = True
 
     def __init__(self, remote: RemoteUrl, artifacts: Optional[Sequence[ArtifactName]] = None) -> None:
         self.remote = remote

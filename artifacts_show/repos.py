@@ -59,6 +59,8 @@ if TYPE_CHECKING:  # types for the api; nothing at run time
         """The DVC sub-project (relative to the git root) that paths are reported from."""
         worktree: Optional[str]
         """The top folder of a local work tree; None for a bare or a remote repository."""
+        is_remote: bool
+        """Whether the repository is reached through git's transports (never cloned)."""
 
         def tags(self) -> List[TagRecord]:
             """Annotated tags of commits (through tags of tags too), of the artifacts the
@@ -285,6 +287,8 @@ class CommitFiles:
 
 class LocalRepository:
     """A repository on this machine: work tree, any folder in it, or a bare repository."""
+
+    is_remote = False
 
     def __init__(self, path: str, artifacts: Optional[Sequence[ArtifactName]] = None) -> None:
         self.path = os.path.abspath(path)

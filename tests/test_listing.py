@@ -64,3 +64,14 @@ def test_a_name_no_tag_can_have_is_simply_not_found(repo, name):
     built, url = repo
     with pytest.raises(ArtifactNotFoundError, match="no registry tags for artifact"):
         artifacts_show(name, repo=url)
+
+
+@pytest.mark.parametrize("kind", ["local", "http"])
+def test_a_registry_without_any_tag_says_so(tmp_path, kind):
+    from fixtures.servers import reached_as
+
+    built = build(Data([Commit("A", {"dvc.yaml": DVC_YAML})], []), str(tmp_path / "r.git"), bare=True)
+    with reached_as(kind, built.path) as url, pytest.raises(ArtifactNotFoundError) as info:
+        artifacts_show("m", repo=url)
+    assert "no tags" in str(info.value)
+    assert ("git fetch --tags" in str(info.value)) == (kind == "local")  # advice for a local clone only
