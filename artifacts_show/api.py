@@ -7,6 +7,7 @@ for every lookup made through it. :func:`artifacts_show` and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import sys
@@ -22,9 +23,9 @@ from .tags import parse_tag, parse_tag_of, parse_version
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+    from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
-    from .repos import Repository, TagRecord
+    from .repos import Files, Repository, TagRecord
     from .tags import Version
 
     RepoArgument = Optional[Union[str, os.PathLike[str]]]
@@ -203,9 +204,10 @@ class Registry:
                 answers.append(missing)
         wanted = [(artifact, answer.commit) for artifact, answer in
                   (answer for answer in answers if isinstance(answer, tuple))]
-        paths = self._paths(wanted)
-        locations = self._urls({key: path for key, path in paths.items() if isinstance(path, str)},
-                               remote) if urls else {}
+        with self._files(wanted) as files:  # paths and URLs read through one session
+            paths = self._paths(wanted, files)
+            locations = self._urls({key: path for key, path in paths.items() if isinstance(path, str)},
+                                   remote, files) if urls else {}
         results: List[Union[Dict[str, str], ArtifactsShowError]] = []
         for answer in answers:
             if isinstance(answer, ArtifactsShowError):
@@ -251,10 +253,12 @@ class Registry:
                 for artifact in sorted(by_artifact, key=lambda artifact: artifact.full)}
         found = {}
         if paths:
-            found = self._paths(sorted({
+            wanted = sorted({
                 (artifact, answer.commit) for artifact, entry in seen.items()
                 for answer in [entry.latest, *entry.stages.values()] if answer is not None
-            }))
+            })
+            with self._files(wanted) as files:
+                found = self._paths(wanted, files)
 
         def shown_answer(
             artifact: ArtifactName, answer: Optional[registry.Answer]
@@ -330,8 +334,23 @@ class Registry:
             f"artifacts with tags: {', '.join(sorted(tagged)) or 'none'}"
         )
 
+    @contextlib.contextmanager
+    def _files(self, wanted: Sequence[Tuple[ArtifactName, str]]) -> Iterator[Callable[[], Files]]:
+        """The files at the commits of ``wanted``, opened on first need and once (a warm lookup
+        that remembers its path needs none)."""
+        with contextlib.ExitStack() as stack:
+            opened: List[Files] = []
+
+            def files() -> Files:
+                if not opened:
+                    opened.append(stack.enter_context(
+                        self._repository.files(sorted({commit for _, commit in wanted}))))
+                return opened[0]
+
+            yield files
+
     def _paths(
-        self, wanted: Sequence[Tuple[ArtifactName, str]]
+        self, wanted: Sequence[Tuple[ArtifactName, str]], files: Callable[[], Files]
     ) -> Dict[Tuple[ArtifactName, str], Union[str, ArtifactsShowError]]:
         """The declared path (relative to the git root) of each artifact at its commit.
 
@@ -349,26 +368,25 @@ class Registry:
         unread = [(artifact, commit) for artifact, commit in wanted if (artifact, commit) not in found]
         if not unread:
             return found
-        with self._repository.files(sorted({commit for _, commit in unread})) as files:
-            dvcyaml.preload()  # while git fetches what it will parse
-            files.want([
-                (commit, path) for artifact, commit in unread
-                for path in (artifact.dvcyaml_path, posixpath.join(artifact.dirname, DEFAULT_PARAMS_FILE))
-            ])
-            for artifact, commit in unread:
-                try:
-                    found[(artifact, commit)] = path = _declared_path(files.reader(commit), artifact, commit)
-                except GitError:
-                    raise
-                except ArtifactsShowError as problem:  # not declared there, or a malformed file
-                    found[(artifact, commit)] = problem
-                    continue
-                if memo is not None:
-                    memo.put(_memo_key(artifact, commit), path.encode("utf-8", "surrogateescape"))
+        dvcyaml.preload()  # while git fetches what it will parse
+        files().want([
+            (commit, path) for artifact, commit in unread
+            for path in (artifact.dvcyaml_path, posixpath.join(artifact.dirname, DEFAULT_PARAMS_FILE))
+        ])
+        for artifact, commit in unread:
+            try:
+                found[(artifact, commit)] = path = _declared_path(files().reader(commit), artifact, commit)
+            except GitError:
+                raise
+            except ArtifactsShowError as problem:  # not declared there, or a malformed file
+                found[(artifact, commit)] = problem
+                continue
+            if memo is not None:
+                memo.put(_memo_key(artifact, commit), path.encode("utf-8", "surrogateescape"))
         return found
 
     def _urls(
-        self, paths: Dict[Tuple[ArtifactName, str], str], remote: Optional[str]
+        self, paths: Dict[Tuple[ArtifactName, str], str], remote: Optional[str], files: Callable[[], Files]
     ) -> Dict[Tuple[ArtifactName, str], Union[str, ArtifactsShowError]]:
         """The storage URL of each artifact's path at its commit, as ``dvc.api.get_url`` gives it.
 
@@ -388,19 +406,18 @@ class Registry:
         worktree = self._repository.worktree
         checkout = None if worktree is None else storage.LocalCheckout(
             worktree, lambda path: _read_local(os.path.join(worktree, *path.split("/"))))
-        with self._repository.files(sorted({commit for _, commit in paths})) as files:
-            listings = {commit: files.listing(commit) for commit in sorted({commit for _, commit in paths})}
-            files.want([(commit, name) for (_, commit), path in paths.items()
-                        for name in storage.files_to_read(path, listings[commit])])
-            for (artifact, commit), path in paths.items():
-                try:
-                    found[(artifact, commit)] = storage.data_url(
-                        path, commit=commit, listing=listings[commit], read_file=files.reader(commit),
-                        remote=remote, user_config=user_config, checkout=checkout)
-                except GitError:
-                    raise
-                except ArtifactsShowError as problem:
-                    found[(artifact, commit)] = problem
+        listings = {commit: files().listing(commit) for commit in sorted({commit for _, commit in paths})}
+        files().want([(commit, name) for (_, commit), path in paths.items()
+                      for name in storage.files_to_read(path, listings[commit])])
+        for (artifact, commit), path in paths.items():
+            try:
+                found[(artifact, commit)] = storage.data_url(
+                    path, commit=commit, listing=listings[commit], read_file=files().reader(commit),
+                    remote=remote, user_config=user_config, checkout=checkout)
+            except GitError:
+                raise
+            except ArtifactsShowError as problem:
+                found[(artifact, commit)] = problem
         return found
 
     def _reported(self, path: str) -> str:

@@ -89,11 +89,11 @@ class RemoteRepository:
         with contextlib.ExitStack() as listing:
             listing.enter_context(self.mirror.locked())
             refspecs = [f"+{pattern}:{pattern}" for pattern in self._refspecs]
-            first = not self.mirror.exists() or any(
-                self.mirror.listed.get(pattern) is None for pattern in self._refspecs)
+            exists = self.mirror.exists()
+            first = not exists or any(self.mirror.listed.get(pattern) is None for pattern in self._refspecs)
             tree_filter = self._first_listing_filter() if first else "tree:0"
             options = fetch_options(depth=first, tree_filter=tree_filter, bundle=self.remote.bundle)
-            if first and (self._every_tag or not self.mirror.exists()):
+            if first and (self._every_tag or not exists):
                 # A clone writes the refs into one file; a fetch would write a file per tag
                 # (every tag of the registry, for the overview). What the mirror held is
                 # fetched again when needed.
