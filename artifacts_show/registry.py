@@ -113,10 +113,15 @@ class _Versions:
     def __init__(self, events: Sequence[Event]) -> None:
         self.groups: Dict[Tuple[str, str], Group] = {}
         self.sets: Dict[str, List[Event]] = {}
+        self._by_commit: Dict[str, List[Group]] = {}  # a stage lookup asks for one commit after another
         for event in events:
             if event.tag.action in (Action.REGISTER, Action.DEREGISTER):
                 version = str(event.tag.version)
-                self.groups.setdefault((event.commit, version), []).append(event)
+                group = self.groups.get((event.commit, version))
+                if group is None:
+                    group = self.groups[(event.commit, version)] = []
+                    self._by_commit.setdefault(event.commit, []).append(group)
+                group.append(event)
                 self.sets.setdefault(version, []).append(event)
 
     def is_alive(self, group: Group) -> bool:
@@ -129,8 +134,7 @@ class _Versions:
     def at(self, commit: str) -> List[Group]:
         """The groups at ``commit``, those without a deregistration first: a commit that
         stays registered then needs no order at all."""
-        return sorted((group for (where, _), group in self.groups.items() if where == commit),
-                      key=_has_deregistration)
+        return sorted(self._by_commit.get(commit, ()), key=_has_deregistration)
 
     def is_deregistered(self, commit: str) -> bool:
         """A commit is deregistered when every version registered at it is deregistered."""

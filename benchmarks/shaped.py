@@ -196,6 +196,7 @@ class Block:
     rows: Dict[Tuple[str, str], Row]  # (kind, "cold" | "warm" | "floor" | "local") -> row
     listing: Row
     clone: Row
+    steps: Row  # the slowest single kind's git steps alone (steps_script), measured with the clone
     dvc: Optional[Row]
     answers: Dict[str, str]  # kind -> "ok" or what went wrong
 
@@ -244,6 +245,33 @@ def floor_script(url: str, reads: Sequence[Tuple[str, str]], target: str) -> Lis
             f"{promisor} fetch -q --no-tags --depth=1 --filter=blob:none origin tag {shlex.quote(tag)}",
             f"{promisor} cat-file -p \"$commit\":{shlex.quote(path)} > /dev/null",
         ]
+    return ["sh", "-c", "\n".join(lines)]
+
+
+def steps_script(url: str, kind: Kind, target: str) -> List[str]:
+    """A cold lookup's git steps alone, by hand, its answer known: the clone of the
+    artifact's tags, ``for-each-ref``, one fetch of the answer's file. The lookup's
+    time over this is Python's; this over ``git clone --bare`` is the design's."""
+    from artifacts_show.names import parse_full_name
+    from artifacts_show.repos import TAG_FORMAT, tag_patterns, tag_refspecs
+
+    assert kind.expected is not None
+    artifact = parse_full_name(kind.args[0])
+    spec = f"{kind.expected['rev']}:{kind.reads[0][1]}"
+    refspecs = " ".join(f"-c {shlex.quote(f'remote.origin.fetch=+{pattern}:{pattern}')}"
+                        for pattern in tag_refspecs([artifact]))
+    repo = shlex.quote(target)
+    lines = [
+        "set -e",
+        "git clone --quiet --bare --template= --no-tags --no-single-branch --depth=1 --filter=blob:none "
+        f"{refspecs} -- {shlex.quote(url)} {repo}",
+        f"git -C {repo} for-each-ref --format={shlex.quote(TAG_FORMAT)} "
+        + " ".join(shlex.quote(pattern) for pattern in tag_patterns([artifact])) + " > /dev/null",
+        f"blob=$(git -C {repo} rev-parse {shlex.quote(spec)})",
+        f"echo \"$blob\" | git -C {repo} -c fetch.negotiationAlgorithm=noop fetch --quiet --no-tags "
+        "--no-write-fetch-head --filter=blob:none --stdin origin",
+        f"git -C {repo} cat-file blob \"$blob\" > /dev/null",
+    ]
     return ["sh", "-c", "\n".join(lines)]
 
 
@@ -341,6 +369,13 @@ def run_block(shape: Shape, network: Network, args: argparse.Namespace, tool: st
             clone = bench.slow(["git", "clone", "-q", "--bare", url, target], 1 if args.quick else args.runs,
                                lambda: shutil.rmtree(target, ignore_errors=True))
         shutil.rmtree(target, ignore_errors=True)
+        steps = Row(failure="not measured")
+        if clone.samples:
+            slowest = max((kind for kind in kinds if kind.single and kind.expected),
+                          key=lambda kind: rows[kind.label, "cold"].seconds)
+            steps = bench.slow(steps_script(url, slowest, target), len(clone.samples),
+                               lambda: shutil.rmtree(target, ignore_errors=True))
+            shutil.rmtree(target, ignore_errors=True)
         dvc = None
         if shape.dvc and peers:
             stage = next(kind for kind in kinds if kind.label == "stage prod")
@@ -351,7 +386,7 @@ def run_block(shape: Shape, network: Network, args: argparse.Namespace, tool: st
             local_rows(kinds, built, rows, scratch, tool, args.runs, cache_env("local"))
     finally:
         server.stop()
-    return Block(shape, title, network, history, kinds, rows, listing, clone, dvc, answers)
+    return Block(shape, title, network, history, kinds, rows, listing, clone, steps, dvc, answers)
 
 
 def local_rows(kinds: List[Kind], built: BuiltRepo, rows: Dict[Tuple[str, str], Row], scratch: str,
@@ -450,6 +485,8 @@ def compact_table(blocks: Sequence[Block]) -> str:
     out = []
     for block in blocks:
         clone = f"{block.clone.seconds:.3f} s" if block.clone.samples else block.clone.failure
+        if block.steps.samples:
+            clone += f"; a cold lookup's git steps alone {block.steps.seconds:.3f} s"
         out.append(f"{block.title}, {block.network.label} ({len(block.listing.samples)} runs; "
                    f"ls-remote {block.listing.requests:g} req {block.listing.seconds:.3f} s; "
                    f"clone --bare {clone})")
@@ -491,8 +528,9 @@ def tags_table(blocks: Sequence[Block]) -> List[str]:
 
 
 def clone_table(blocks: Sequence[Block]) -> List[str]:
-    lines = ["| registry | network | git clone --bare | slowest cold lookup of one artifact | cold / clone |",
-             "| --- | --- | ---: | ---: | ---: |"]
+    lines = ["| registry | network | git clone --bare | slowest cold lookup of one artifact | cold / clone "
+             "| its git steps alone (steps_script) | steps / clone |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for block in blocks:
         if not block.clone.samples:
             continue
@@ -501,7 +539,8 @@ def clone_table(blocks: Sequence[Block]) -> List[str]:
         cold = block.row(slowest.label, "cold").seconds
         lines.append(f"| {block.title} | {block.network.label} | {block.clone.seconds:.3f} s "
                      f"({kib(block.clone.sent)} KiB) | {cold:.3f} s ({slowest.label}) "
-                     f"| {cold / block.clone.seconds:.2f}x |")
+                     f"| {cold / block.clone.seconds:.2f}x | {block.steps.seconds:.3f} s "
+                     f"| {block.steps.seconds / block.clone.seconds:.2f}x |")
     return lines + [""]
 
 
@@ -599,6 +638,7 @@ def as_json(blocks: Sequence[Block]) -> Dict[str, object]:
         rows = {f"{kind} {mode}": row.as_json() for (kind, mode), row in block.rows.items()}
         rows["ls-remote"] = block.listing.as_json()
         rows["clone --bare"] = block.clone.as_json()
+        rows["git steps alone"] = block.steps.as_json()
         if block.dvc is not None:
             rows["dvc.api"] = block.dvc.as_json()
         out[f"{block.shape.key}, {block.network.label}"] = rows
