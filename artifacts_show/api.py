@@ -17,7 +17,7 @@ from . import dvcyaml, registry
 from .cache import memo_store
 from .dvcyaml import DEFAULT_PARAMS_FILE
 from .errors import ArtifactNotFoundError, ArtifactsShowError, GitError, InvalidArgumentError
-from .names import ArtifactName, parse_full_name, shown, validate_stage
+from .names import ArtifactName, parse_full_name, shown, spelled_otherwise, validate_stage
 from .repos import open_repository
 from .tags import parse_tag, parse_tag_of, parse_version
 
@@ -329,9 +329,13 @@ class Registry:
                 "fetch them with `git fetch --tags`, or give the registry's URL as repo"
             )
         tagged = {tag.artifact.full for tag in map(parse_tag, names) if tag}
+        elsewhere = [name for name in names if spelled_otherwise(artifact, name)]
+        hint = (f"; {len(elsewhere)} tag(s) spell its folder otherwise, which names another artifact "
+                f"(such as '{elsewhere[0]}'): its tags begin '{artifact.in_tag}@' or '{artifact.in_tag}#'"
+                if elsewhere else "")
         return ArtifactNotFoundError(
             f"no registry tags for artifact '{artifact}'; "
-            f"artifacts with tags: {', '.join(sorted(tagged)) or 'none'}"
+            f"artifacts with tags: {', '.join(sorted(tagged)) or 'none'}{hint}"
         )
 
     @contextlib.contextmanager
@@ -437,8 +441,9 @@ class Registry:
 
 
 def _memo_key(artifact: ArtifactName, commit: str) -> str:
-    # "answer/..." held paths read with YAML 1.1 rules and backslashes kept: never read again.
-    return f"path/{commit}:{artifact.full}"
+    # Paths read by older rules are never read again: "answer/..." (YAML 1.1, backslashes
+    # kept), "path/..." (artifact names not interpolated, ``${...}`` in ``vars`` allowed).
+    return f"declared/{commit}:{artifact.full}"
 
 
 def _declared_path(read_file: Callable[[str], Optional[bytes]], artifact: ArtifactName, commit: str) -> str:

@@ -12,7 +12,9 @@ Everything follows what dvc 3.67.1 (ruamel.yaml 0.19) does, found by running it:
   makes the file an error, as DVC's schema does.
 - A document that is empty, ``false``, ``0``, ``[]`` or ``''`` counts as ``{}``
   (DVC's ``load(...) or {}``), for dvc.yaml and for parameter files alike.
-- Interpolated values are written as DVC's ``to_str`` writes them (``_interpolate``).
+- Interpolated values are written as DVC's ``to_str`` writes them (``_written``), lists
+  and mappings included; ``${...}`` selects as DVC's parser does (``_key_parts``).
+- Artifact names are interpolated too; ``${...}`` anywhere in ``vars`` is an error.
 - A backslash in ``artifacts.<name>.path`` is a separator (``_artifact_location``);
   in a ``vars`` file name it is a character, as in DVC.
 - Where DVC answers something for a path that is absolute (``/x``, ``\\x``,
@@ -22,6 +24,9 @@ Everything follows what dvc 3.67.1 (ruamel.yaml 0.19) does, found by running it:
 - Parameter files are read only when the path interpolates; DVC reads them
   always, so a broken ``params.yaml`` (or one holding a date) fails DVC even
   for a plain path.
+- Only every artifact's name and the asked artifact's path are resolved; DVC
+  resolves and validates the whole file (every definition, every parameter file).
+  A list or mapping of more than MAX_INTERPOLATED values is not written into a path.
 - Left different: libyaml takes a tab after ``key:`` in block context, which
   ruamel refuses; ``!!omap`` is a list of pairs here, a mapping in ruamel;
   ``!!bool maybe`` is invalid YAML here, "not found" in dvc.api (ruamel's
@@ -47,8 +52,13 @@ DEFAULT_PARAMS_FILE = "params.yaml"
 _URL_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
 _WINDOWS_ABSOLUTE_RE = re.compile(r"[a-zA-Z]:[\\/]")
 _INTERPOLATION_RE = re.compile(r"(?<!\\)\$\{(?P<key>.*?)\}")  # DVC's KEYCRE
-_KEY_RE = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+|\[[0-9]+\])*")
-_KEY_PART_RE = re.compile(r"[A-Za-z0-9_-]+|\[[0-9]+\]")
+_WORD = r"[^.\[\]]+"
+_KEY_RE = re.compile(rf"{_WORD}(?:[ \r]*(?:\.{_WORD}|\[{_WORD}\]))*[ \r]*")  # DVC's get_parser()
+_FIRST_KEY_PART_RE = re.compile(_WORD)
+_NEXT_KEY_PART_RE = re.compile(rf"\.({_WORD})|\[({_WORD})\]")
+MAX_INTERPOLATED = 10_000
+"""Values written into a path hold at most this many items: a YAML alias can make a small file
+hold a mapping of billions, which DVC would write out for ever."""
 _YAML_DIRECTIVE_RE = re.compile(r"^%YAML", re.MULTILINE)
 _CONTEXT_TYPES = (type(None), bool, int, float, str, bytes, list, dict)
 """What DVC's interpolation context accepts (its PRIMITIVES, None, lists, mappings)."""
@@ -338,11 +348,14 @@ def artifact_path(
 
     ``dvcyaml_path`` is where the file lives (relative to the git root);
     ``read_file`` reads other files at the same commit. URLs come back unchanged.
+    Artifact names are interpolated too, as DVC does; when two come out the same,
+    the later one is the artifact (DVC's ``dict.update``).
     """
     where = Where(dvcyaml_path, commit)
     data = load_yaml(content, where) or {}
     if not isinstance(data, dict):
         raise where.error(f"expected a mapping at the top, found {_kind(data)}")
+    _refuse_interpolated_vars(data.get("vars"), where)
     if "artifacts" not in data:
         raise ArtifactNotFoundError(
             f"{dvcyaml_path} at commit {commit} declares no artifacts (looked for '{name}')"
@@ -350,28 +363,62 @@ def artifact_path(
     artifacts = data["artifacts"]
     if not isinstance(artifacts, dict):
         raise where.error(f"'artifacts' must be a mapping, found {_kind(artifacts)}")
-    for key in artifacts:
-        if not isinstance(key, str):
-            raise where.error(f"artifact name {key!r} is {_kind(key)}, not a string: quote it")
-    if name not in artifacts:
-        declared = ", ".join(sorted(artifacts)) or "none"
+    dirname = posixpath.dirname(dvcyaml_path)
+    loaded: List[Dict[str, Any]] = []
+
+    def context() -> Dict[str, Any]:
+        if not loaded:
+            loaded.append(_load_context(data, dirname, read_file, where))
+        return loaded[0]
+
+    declared = _declared_names(artifacts, context, where)
+    if name not in declared:
         raise ArtifactNotFoundError(
             f"{dvcyaml_path} at commit {commit} does not declare artifact '{name}'; "
-            f"it declares: {declared}"
+            f"it declares: {', '.join(sorted(declared)) or 'none'}"
         )
-    entry = artifacts[name]
+    key = declared[name]
+    entry = artifacts[key]
     if not isinstance(entry, dict):
-        raise where.error(f"artifacts.{name} must be a mapping, found {_kind(entry)}")
-    field = f"artifacts.{name}.path"
+        raise where.error(f"artifacts.{key} must be a mapping, found {_kind(entry)}")
+    field = f"artifacts.{key}.path"
     path = entry.get("path")
     if not isinstance(path, str):
         raise where.error(f"{field} must be a string, found {_kind(path)}")
-    dirname = posixpath.dirname(dvcyaml_path)
-    context = _load_context(data, dirname, read_file, where) if _INTERPOLATION_RE.search(path) else {}
-    value = _interpolate(path, context, where, field)
+    value = _interpolate(path, context() if _INTERPOLATION_RE.search(path) else {}, where, field)
     if not isinstance(value, str):
         raise where.error(f"{field} {path!r} must be a string, found {_kind(value)}")
     return _artifact_location(dirname, value, where, field)
+
+
+def _declared_names(
+    artifacts: Dict[Any, Any], context: Callable[[], Dict[str, Any]], where: Where
+) -> Dict[str, str]:
+    """Each artifact's name, interpolated as DVC does, -> its key as written."""
+    declared: Dict[str, str] = {}
+    for key in artifacts:
+        if not isinstance(key, str):
+            raise where.error(f"artifact name {key!r} is {_kind(key)}, not a string: quote it")
+        resolved = _interpolate(key, context() if _INTERPOLATION_RE.search(key) else {}, where,
+                                f"artifact name {key!r}")
+        if not isinstance(resolved, str):
+            raise where.error(f"artifact name {key!r} is {_kind(resolved)} once interpolated, not a string")
+        declared[resolved] = key
+    return declared
+
+
+def _refuse_interpolated_vars(entries: Any, where: Where) -> None:
+    """``${...}`` anywhere in ``vars`` (names of files, keys, values) is an error in DVC,
+    for every lookup in the file, whether or not the path interpolates."""
+    pending, seen = [entries], set()
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _INTERPOLATION_RE.search(item):
+                raise where.error(f"'vars' cannot interpolate: {item!r}")
+        elif isinstance(item, (dict, list, tuple)) and id(item) not in seen:  # a list as a key: a tuple
+            seen.add(id(item))
+            pending.extend([*item.keys(), *item.values()] if isinstance(item, dict) else item)
 
 
 def _kind(value: Any) -> str:
@@ -517,19 +564,41 @@ def _merge(into: Dict[str, Any], new: Mapping[str, Any], where: Where, source: s
             into[key] = value
 
 
-def _lookup(context: Mapping[str, Any], key: str, where: Where) -> Any:
-    """``a.b``, ``a[0]`` and ``a.0`` select into nested mappings and lists."""
-    if not _KEY_RE.fullmatch(key):
-        raise where.error(f"cannot interpolate '${{{key}}}': not a variable name")
+def _key_parts(key_text: str) -> Optional[List[str]]:
+    """The names in ``${...}`` as DVC's parser reads them, or None where it refuses the text.
+
+    Names are anything but ``.``, ``[`` and ``]``, spaces included; ``a.b`` and
+    ``a[b]`` select alike. Tabs are spaces first (pyparsing expands them), and
+    after a ``]`` spaces may come before the next ``.`` or ``[`` and at the end.
+    """
+    text = key_text.expandtabs()
+    if not _KEY_RE.fullmatch(text):
+        return None
+    first = _FIRST_KEY_PART_RE.match(text)
+    assert first is not None
+    return [first.group(), *(attribute or index for attribute, index
+                             in _NEXT_KEY_PART_RE.findall(text, first.end()))]
+
+
+def _lookup(context: Mapping[str, Any], key_text: str, where: Where) -> Any:
+    """``a.b``, ``a[b]``, ``a[0]``, ``a.-1`` select into nested mappings and lists, as DVC's
+    context does: each name stripped; in a list, what ``int()`` reads, from the end if negative."""
+    parts = _key_parts(key_text)
+    if parts is None:
+        raise where.error(f"cannot interpolate '${{{key_text.strip()}}}': not a variable name")
     value: Any = context
-    for part in _KEY_PART_RE.findall(key):
-        index = part.strip("[]")
-        if isinstance(value, dict) and index in value and not part.startswith("["):
-            value = value[index]
-        elif isinstance(value, list) and index.isdigit() and int(index) < len(value):
-            value = value[int(index)]
-        else:
-            raise where.error(f"could not find '{key}'")
+    for part in parts:
+        name = part.strip()
+        if isinstance(value, dict) and name in value:
+            value = value[name]
+            continue
+        if isinstance(value, list):
+            try:
+                value = value[int(name)]
+                continue
+            except (ValueError, IndexError):
+                pass
+        raise where.error(f"could not find '{key_text.strip()}'")
     return value
 
 
@@ -538,30 +607,94 @@ def _interpolate(text: str, context: Mapping[str, Any], where: Where, field: str
 
     A text that is one ``${key}`` and nothing else is the value itself, of any
     type (the caller then needs a string). Otherwise each value is written as
-    DVC's ``to_str`` writes it: ``true``/``false``, ``None``, ``str()`` for the
-    rest (``1e-05``, ``100000.0``, ``inf``, ``nan``, ``b'...'`` for ``!!binary``);
-    a mapping or a list is an error. Last, every ``\\${`` left in the result,
-    even one that came from a value, becomes ``${``.
+    DVC's ``to_str`` writes it (``_written``). Last, every ``\\${`` left in the
+    result, even one that came from a value, becomes ``${``.
     """
     matches = list(_INTERPOLATION_RE.finditer(text))
     if len(matches) == 1 and matches[0].group(0) == text:
-        return _value(matches[0].group("key"), context, where, field)
+        return _lookup(context, matches[0].group("key"), where)
 
     def substitute(match: re.Match[str]) -> str:
-        value = _value(match.group("key"), context, where, field)
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        try:
-            return str(value)
-        except ValueError as exc:  # an integer of thousands of digits
-            raise where.error(f"{field}: cannot interpolate '{match.group('key').strip()}': {exc}") from None
+        return _written(_lookup(context, match.group("key"), where), where,
+                        f"{field}: cannot interpolate '{match.group('key').strip()}'")
 
     return _INTERPOLATION_RE.sub(substitute, text).replace("\\${", "${")
 
 
-def _value(key_text: str, context: Mapping[str, Any], where: Where, field: str) -> Any:
-    key = key_text.strip()
-    value = _lookup(context, key, where)
+def _written(value: Any, where: Where, problem: str) -> str:
+    """A value inside a longer text, as DVC's ``to_str`` writes it: ``true``/``false``,
+    ``None``, ``str()`` of the rest (``1e-05``, ``inf``, ``b'...'`` for ``!!binary``);
+    a list as Python writes it, a mapping as command-line options (``_as_options``).
+    Keys that are not strings are left out of both, as DVC's context leaves them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        raise where.error(f"{field}: cannot interpolate '{key}', which is {_kind(value)}")
+        if not _bounded(value):
+            raise where.error(f"{problem}: it holds more than {MAX_INTERPOLATED:,} values")
+        value = _context_value(value)
+        if isinstance(value, dict):
+            return _as_options(value, where, problem)
+    try:
+        return str(value)
+    except ValueError as exc:  # an integer of thousands of digits
+        raise where.error(f"{problem}: {exc}") from None
+
+
+def _bounded(value: Any) -> bool:
+    """Whether ``value`` holds at most MAX_INTERPOLATED values, counting an alias each time it
+    is used (a mapping that holds itself never ends)."""
+    count, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        count += 1
+        if count > MAX_INTERPOLATED:
+            return False
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return True
+
+
+def _context_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _context_value(item) for key, item in value.items() if isinstance(key, str)}
+    if isinstance(value, list):
+        return [_context_value(item) for item in value]
     return value
+
+
+def _as_options(mapping: Dict[str, Any], where: Where, problem: str) -> str:
+    """A mapping as DVC's ``to_str`` writes it: nested keys joined with ``.``, each one
+    ``--key value`` (strings shell-quoted), ``--key`` alone for true, nothing for false,
+    ``--key a b`` for a list."""
+    import shlex
+
+    flat: Dict[str, Any] = {}
+    _flatten(mapping, "", flat, where, problem)
+    words = []
+    for key, value in flat.items():
+        if isinstance(value, bool):
+            words += [f"--{key}"] if value else []
+        elif isinstance(value, str):
+            words += [f"--{key}", shlex.quote(value)]
+        elif isinstance(value, (list, bytes)):
+            for position, item in enumerate(value):
+                if isinstance(item, (list, dict, bytes)):
+                    raise where.error(f"{problem}: a list inside '{key}' holds a list or a mapping")
+                written = shlex.quote(item) if isinstance(item, str) else str(item)
+                words += [f"--{key}", written] if position == 0 else [written]
+        else:
+            words += [f"--{key}", str(value)]
+    return " ".join(words)
+
+
+def _flatten(mapping: Dict[str, Any], prefix: str, into: Dict[str, Any], where: Where, problem: str) -> None:
+    for key, value in mapping.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            _flatten(value, name, into, where, problem)
+        elif name in into:
+            raise where.error(f"{problem}: '{name}' names two values")
+        else:
+            into[name] = value

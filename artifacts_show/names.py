@@ -123,6 +123,19 @@ def parse_name_in_tag(text: str) -> ArtifactName | None:
     return ArtifactName(canonical, name) if canonical == dirname else None
 
 
+def spelled_otherwise(artifact: ArtifactName, tag_name: str) -> bool:
+    """Whether a tag names ``artifact`` with another folder spelling (``./d=m@v1``,
+    ``d/=m@v1``, ``d/dvc.yaml=m#prod`` for ``d:m``): such a tag is not the artifact's."""
+    artifact_part = tag_name.split("@", 1)[0].split("#", 1)[0]  # names hold neither
+    dirname, sep, name = artifact_part.rpartition("=")
+    if not sep or name != artifact.name or dirname == artifact.dirname:
+        return False
+    try:
+        return normalize_dirname(dirname) == artifact.dirname
+    except InvalidArgumentError:
+        return False
+
+
 def validate_stage(stage: str) -> str:
     if not isinstance(stage, str) or not is_valid_name(stage):
         raise InvalidArgumentError(

@@ -86,8 +86,25 @@ def classify(repo: Optional[Union[str, "os.PathLike[str]"]]) -> Union[LocalPath,
             raise InvalidArgumentError(f"invalid repo {shown(repo)}: bad host name")
         return RemoteUrl(repo)
     if os.path.isfile(repo):
+        if not _is_bundle(repo):
+            raise InvalidArgumentError(
+                f"invalid repo {shown(repo)}: a file, but not a git bundle (it does not begin "
+                "'# v2 git bundle' or '# v3 git bundle'); give a repository's folder, a bundle or a URL"
+            )
         return RemoteUrl(os.path.abspath(repo), bundle=True)
     return LocalPath(repo)
+
+
+def _is_bundle(path: str) -> bool:
+    """What git itself checks first: the signature line of a v2 or v3 bundle."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(len(_BUNDLE_SIGNATURES[0])) in _BUNDLE_SIGNATURES
+    except OSError:
+        return True  # unreadable here: git says why
+
+
+_BUNDLE_SIGNATURES = (b"# v2 git bundle\n", b"# v3 git bundle\n")
 
 
 def _is_scp_like(repo: str) -> bool:

@@ -130,6 +130,37 @@ CASES: List[Case] = [
     *[Case(f"dvc.yaml {text}", {"dvc.yaml": text + "\n"}) for text in ["[]", "false", "0", "''", "~", "{}"]],
     *[interpolated(f"params {text}", text + "\n") for text in ["[]", "false", "0", "''", "- 1"]],
     declaring("artifacts: nothing", ""),
+    # artifact names are interpolated; ${...} inside vars is an error
+    Case("name from vars", {"dvc.yaml": "vars:\n  - x: m\nartifacts:\n  ${x}:\n    path: a/m.pkl\n"}),
+    *[Case(f"names {label}", {"dvc.yaml": f"artifacts:\n{body}", "params.yaml": "x: m\nn: 1\n"}, name)
+      for label, body, name in [
+          ("literal, then alike", "  m: {path: lit}\n  ${x}: {path: interp}\n", "m"),
+          ("alike, then literal", "  ${x}: {path: interp}\n  m: {path: lit}\n", "m"),
+          ("part of a name", "  ${x}2: {path: b}\n", "m2"),
+          ("an int", "  ${n}: {path: a}\n  m: {path: b}\n", "m"),
+          ("not found", "  ${y}: {path: a}\n  m: {path: b}\n", "m"),
+      ]],
+    *[Case(f"vars {section}", {"dvc.yaml": f"vars: {section}\nartifacts: {{m: {{path: plain}}}}\n"})
+      for section in ["[{x: '${y}'}, {y: 1}]", "[{'${y}': 1}]", "['${f}.yaml']", "[{x: [a, {b: 'c${d}'}]}]",
+                      "[{x: 'a\\${y}'}]"]],
+    *[interpolated(f"key {key!r}", "x: [a, b, c]\nd: {k: v, l: [1]}\na/b: s\n'\u00e9:@+ $': u\n'x{y': 2\n",
+                   path=f"w/${{{key}}}")
+      for key in ["x[-1]", "x.-1", "x[ 1 ]", "x [0]", "\tx.0", "d[k]", "d[l] [0]", "d.k ", "a/b",
+                  "\u00e9:@+ $", "x[+1]", "x[1_0]", "x[3]", "x..y", "x[]", "x[0]y", " ", "x{y", "a\tb"]],
+    *[Case(f"written {value}",
+           {"dvc.yaml": f"vars: [{{x: {value}}}]\nartifacts: {{m: {{path: 'w/${{x}}'}}}}\n"})
+      for value in ["{a: 1}", "{a: {b: x y, c: true, d: false}}", "{a: [1, x y, 2.5], b: [], c: {}}",
+                    "{a: null, b: ''}", "{a: \"it's\"}", "{1: 2, a: 3}", "{a: !!binary aGk=}",
+                    "[1, a, null, true, [2], {b: 1, 2: 3}]", "[[1]]", "{a: [[1]]}", "{a.b: 1, a: {b: 2}}"]],
+    # DVC resolves and validates the whole file; only the asked artifact's path is read here
+    *[Case(f"elsewhere: {label}", {"dvc.yaml": text, "params.yaml": "x: 1\n"}, difference="whole-file-checks")
+      for label, text in [
+          ("another artifact's missing variable", "artifacts:\n  m: {path: a}\n  o: {path: '${nope}'}\n"),
+          ("type with a missing variable", "artifacts:\n  m: {path: a, type: '${nope}'}\n"),
+          ("an unknown key", "artifacts:\n  m: {path: a, foo: 1}\n"),
+          ("a stage's missing variable", "artifacts:\n  m: {path: a}\nstages:\n  s: {cmd: 'echo ${nope}'}\n"),
+          ("vars not a list", "vars: 3\nartifacts:\n  m: {path: a}\n"),
+      ]],
 ]
 
 
@@ -151,6 +182,8 @@ def disagreement(case: Case, mine: dict, dvc: dict) -> Optional[str]:
             agree = (mine["error"] == "ArtifactNotFoundError") == (dvc["error"] == "ArtifactNotFoundError")
     elif case.difference == "url-as-written":
         agree = "path" in dvc and "path" in mine and mine["path"] != dvc["path"]
+    elif case.difference == "whole-file-checks":  # dvc.api refuses the file, the path is answered here
+        agree = "error" in dvc and "path" in mine
     elif case.difference == "error-as-not-found":  # ruamel's KeyError, caught by DVC's lookup
         agree = dvc.get("error") == "ArtifactNotFoundError" and mine.get("error") == "ArtifactsShowError"
     else:  # outside-repository, repository-root, windows-drive: dvc.api answers, artifacts-show refuses

@@ -64,6 +64,17 @@ def test_missing_path(tmp_path):
         artifacts_show("m", repo=str(tmp_path / "missing"))
 
 
+def test_a_file_that_is_no_bundle_is_refused_before_git(fp, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(cache))
+    for content in (b"artifacts:\n  m:\n    path: x\n", b"", b"# v4 git bundle\n"):
+        (tmp_path / "dvc.yaml").write_bytes(content)
+        with pytest.raises(InvalidArgumentError, match="dvc.yaml': a file, but not a git bundle"):
+            artifacts_show("m", repo=str(tmp_path / "dvc.yaml"))
+    assert len(fp.calls) == 0
+    assert not cache.exists()
+
+
 def test_all_errors_share_one_base():
     for error in (GitError, InvalidArgumentError):
         assert issubclass(error, ArtifactsShowError)

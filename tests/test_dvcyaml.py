@@ -66,8 +66,9 @@ def test_escaped_interpolation_is_literal():
         ("artifacts: {m: {path: '${x}'}}", {}, "could not find 'x'"),
         ("vars: [{x: 1}, {x: 2}]\nartifacts: {m: {path: '${x}'}}", {}, "cannot redefine 'x'"),
         ("vars: [{x: {a: 1}}, {x: {a: 2}}]\nartifacts: {m: {path: '${x.a}'}}", {}, "cannot redefine 'a'"),
-        ("vars: [{x: [1]}]\nartifacts: {m: {path: 'a${x}'}}", {}, "cannot interpolate 'x'"),
-        ("vars: [{x: {a: 1}}]\nartifacts: {m: {path: '${x}'}}", {}, "which is a mapping"),
+        ("vars: [{x: {a: [[1]]}}]\nartifacts: {m: {path: 'a${x}'}}", {}, "'a' holds a list or a mapping"),
+        ("vars: [{x: {a.b: 1, a: {b: 2}}}]\nartifacts: {m: {path: 'a${x}'}}", {}, "'a.b' names two values"),
+        ("vars: [{x: {a: 1}}]\nartifacts: {m: {path: '${x}'}}", {}, "must be a string, found a mapping"),
         ("vars: [nope.yaml]\nartifacts: {m: {path: '${x}'}}", {}, "vars file nope.yaml does not exist"),
         ("vars: [p.yaml:y]\nartifacts: {m: {path: '${x}'}}", {"p.yaml": b"x: 1"},
          "could not find 'y' in p.yaml"),
@@ -76,7 +77,14 @@ def test_escaped_interpolation_is_literal():
         ("vars: [p.json]\nartifacts: {m: {path: '${x}'}}", {"p.json": b"{"}, "invalid JSON"),
         ("vars: [../../p.yaml]\nartifacts: {m: {path: '${x}'}}", {}, "leaves the repository"),
         ("vars: {x: 1}\nartifacts: {m: {path: '${x}'}}", {}, "'vars' must be a list"),
-        ("artifacts: {m: {path: '${a b}'}}", {}, "not a variable name"),
+        ("artifacts: {m: {path: '${x..y}'}}", {}, "not a variable name"),
+        ("artifacts: {m: {path: '${x[]}'}}", {}, "not a variable name"),
+        ("artifacts: {m: {path: '${x[0]y}'}}", {}, "not a variable name"),
+        ("artifacts: {m: {path: '${x]}'}}", {}, "not a variable name"),
+        ("artifacts: {m: {path: '${ }'}}", {}, "could not find ''"),
+        ("vars: [{x: [a]}]\nartifacts: {m: {path: 'a${x[1]}'}}", {}, "could not find 'x\\[1\\]'"),
+        ("vars: [{x: [a]}]\nartifacts: {m: {path: 'a${x[y]}'}}", {}, "could not find"),
+        ("vars: [{x: 1}]\nartifacts: {m: {path: 'a${x.y}'}}", {}, "could not find 'x.y'"),
         ("artifacts: {m: {path: '${x}'}}", {"params.yaml": b"- 1\n"},
          "params.yaml at commit c0ffee: expected a mapping"),
     ],
@@ -216,9 +224,61 @@ def test_escapes_are_undone_after_interpolation_even_in_values():
     assert path_of("artifacts: {m: {path: 'a/\\\\${x}'}}", files=files) == "a/${x}"  # \\${ then \ -> /
 
 
-def test_a_brace_inside_a_variable_is_an_error():
-    with pytest.raises(ArtifactsShowError, match="not a variable name"):
+@pytest.mark.parametrize(("key", "path"), [
+    ("x[-1]", "w/c"), ("x.-1", "w/c"), ("x[ 1 ]", "w/b"), ("x [0]", "w/a"), ("\tx.0", "w/a"),
+    ("d[k]", "w/v"), ("d[l] [0]", "w/1"), ("d.k ", "w/v"), ("a/b", "w/s"), ("é:@+ $", "w/u"),
+    ("x[+1]", "w/b"), ("x[1_0]", None),
+])
+def test_variables_select_as_dvc_parser_reads_them(key, path):
+    """Names are anything but '.', '[' and ']'; '[k]' is '.k'; list positions are int(), negative
+    ones from the end; tabs are spaces; after ']' a space may come before '.'."""
+    params = b"x: [a, b, c]\nd: {k: v, l: [1]}\na/b: s\n'\xc3\xa9:@+ $': u\n"
+    text = f"artifacts: {{m: {{path: 'w/${{{key}}}'}}}}"
+    if path is None:
+        with pytest.raises(ArtifactsShowError, match="could not find"):
+            path_of(text, files={"params.yaml": params})
+    else:
+        assert path_of(text, files={"params.yaml": params}) == path
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("{a: 1}", "--a 1"), ("{a: {b: x y, c: true, d: false}}", "--a.b 'x y' --a.c"),
+    ("{a: [1, x y, 2.5], b: [], c: {}}", "--a 1 'x y' 2.5"), ("{a: null, b: ''}", "--a None --b ''"),
+    ("{a: \"it's\"}", "--a 'it'\"'\"'s'"), ("{1: 2, a: 3}", "--a 3"), ("{a: !!binary aGk=}", "--a 104 105"),
+    ("[1, a, null, true, [2], {b: 1, 2: 3}]", "[1, 'a', None, True, [2], {'b': 1}]"), ("[[1]]", "[[1]]"),
+])
+def test_mappings_and_lists_are_written_as_dvc_writes_them(value, written):
+    assert path_of(f"vars: [{{x: {value}}}]\nartifacts: {{m: {{path: 'w/${{x}}'}}}}") == f"w/{written}"
+
+
+def test_artifact_names_are_interpolated_and_the_later_of_two_alike_wins():
+    files = {"params.yaml": b"x: m\nn: 1\n"}
+    assert path_of("artifacts:\n  ${x}: {path: a}\n", files=files) == "a"
+    assert path_of("artifacts:\n  m: {path: lit}\n  ${x}: {path: interp}\n", files=files) == "interp"
+    assert path_of("artifacts:\n  ${x}: {path: interp}\n  m: {path: lit}\n", files=files) == "lit"
+    assert path_of("artifacts:\n  ${x}2: {path: b}\n", name="m2", files=files) == "b"
+    assert path_of("artifacts:\n  m\\${x}: {path: c}\n", name="m${x}", files=files) == "c"
+    with pytest.raises(ArtifactNotFoundError, match="it declares: m"):
+        path_of("artifacts:\n  ${x}: {path: a}\n", name="o", files=files)
+    with pytest.raises(ArtifactsShowError, match="is int once interpolated, not a string"):
+        path_of("artifacts:\n  ${n}: {path: a}\n  m: {path: b}\n", files=files)
+    with pytest.raises(ArtifactsShowError, match="could not find 'y'"):
+        path_of("artifacts:\n  ${y}: {path: a}\n  m: {path: b}\n", files=files)
+
+
+@pytest.mark.parametrize("vars_section", [
+    "[{x: '${y}'}, {y: 1}]", "[{'${y}': 1}]", "['${f}.yaml']", "[{x: [a, {b: 'c${d}'}]}]",
+])
+def test_interpolation_inside_vars_is_refused_even_when_unused(vars_section):
+    with pytest.raises(ArtifactsShowError, match="'vars' cannot interpolate"):
+        path_of(f"vars: {vars_section}\nartifacts: {{m: {{path: plain}}}}")
+    assert path_of("vars: [{x: 'a\\${y}'}]\nartifacts: {m: {path: 'w/${x}'}}") == "w/a${y}"
+
+
+def test_a_brace_inside_a_variable_is_part_of_its_name():
+    with pytest.raises(ArtifactsShowError, match="could not find 'x{y'"):
         path_of("artifacts: {m: {path: 'a/${x{y}'}}", files={"params.yaml": b"x: 1\n"})
+    assert path_of("artifacts: {m: {path: 'a/${x{y}'}}", files={"params.yaml": b"'x{y': 2\n"}) == "a/2"
 
 
 @pytest.mark.parametrize("key", ["on", "yes", "NO", "off", "y", "n", "Null_", "0o8"])
@@ -357,9 +417,24 @@ def test_an_alias_bomb_in_vars_is_looked_at_once_per_shared_node(monkeypatch):
     real = dvcyaml._check_values
     monkeypatch.setattr(dvcyaml, "_check_values", lambda *args: calls.append(1) or real(*args))
     content = (BOMB + "vars: [{i: *i}]\nartifacts: {m: {path: '${i}'}}\n").encode()
-    with pytest.raises(ArtifactsShowError, match="cannot interpolate 'i', which is a list"):
+    with pytest.raises(ArtifactsShowError, match="must be a string, found a list"):
         dvcyaml.artifact_path(content, dvcyaml_path="dvc.yaml", name="m", commit="c", read_file=lambda path: None)
     assert len(calls) < 200  # 9 levels of 10 aliases: 10**9 nodes if walked naively
+
+
+@pytest.mark.parametrize("use", ["a/${i}", "a/${m}"])
+def test_an_alias_bomb_written_into_a_path_is_refused_at_once(use):
+    """DVC would write out 10**9 values; a value of more than MAX_INTERPOLATED is an error."""
+    from fixtures.hostile import BOMB
+
+    content = BOMB + f"vars: [{{i: *i, m: {{a: *i}}}}]\nartifacts: {{m: {{path: '{use}'}}}}\n"
+    with pytest.raises(ArtifactsShowError, match="holds more than 10,000 values"):
+        path_of(content)
+
+
+def test_a_list_that_holds_itself_is_refused():
+    with pytest.raises(ArtifactsShowError, match="holds more than 10,000 values"):
+        path_of("vars: [{x: &x [1, *x]}]\nartifacts: {m: {path: 'a/${x}'}}\n")
 
 
 @pytest.mark.parametrize("document", [

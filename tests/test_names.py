@@ -1,7 +1,9 @@
 import pytest
 
 from artifacts_show import InvalidArgumentError
-from artifacts_show.names import ArtifactName, parse_full_name, parse_name_in_tag, validate_stage
+from artifacts_show.names import (
+    ArtifactName, parse_full_name, parse_name_in_tag, spelled_otherwise, validate_stage,
+)
 
 
 @pytest.mark.parametrize(
@@ -58,3 +60,13 @@ def test_names_in_tags(text, expected):
 def test_invalid_stages(stage):
     with pytest.raises(InvalidArgumentError):
         validate_stage(stage)
+
+
+@pytest.mark.parametrize(("tag", "otherwise"), [
+    ("d/=m@v1.0.0", True), ("./d=m#prod#1", True), ("d/dvc.yaml=m@v1", True), ("d//.=m#dev!", True),
+    ("d=m@v1.0.0", False),  # the artifact's own spelling
+    ("e/=m@v1", False), ("d/=n@v1", False), ("m@v1", False), ("../d=m@v1", False), ("d/=m", True),
+])
+def test_tags_spelling_the_folder_otherwise(tag, otherwise):
+    assert spelled_otherwise(ArtifactName("d", "m"), tag) is otherwise
+    assert spelled_otherwise(ArtifactName("", "m"), tag) is (tag in ("./=m@v1",))

@@ -59,6 +59,17 @@ def test_tag_names_with_line_separators_break_nothing(odd):
     assert str(info.value).endswith("artifacts with tags: m")
 
 
+def test_not_found_names_tags_that_spell_the_folder_otherwise(tmp_path):
+    repo = str(tmp_path / "repo")
+    build(Registry([Commit("A", {"d/dvc.yaml": DVC_YAML})],
+                   [Tag("d/=m@v1.0.0", "A"), Tag("d/dvc.yaml=m#prod#1", "A"), Tag("n@v1.0.0", "A")]), repo)
+    with pytest.raises(ArtifactNotFoundError) as info:
+        artifacts_show("d:m", repo=repo)
+    assert str(info.value) == (
+        "no registry tags for artifact 'd:m'; artifacts with tags: n; 2 tag(s) spell its folder "
+        "otherwise, which names another artifact (such as 'd/=m@v1.0.0'): its tags begin 'd=m@' or 'd=m#'")
+
+
 @pytest.mark.parametrize("path", ["C:\\models\\registry", "C:/models/registry", "d:\\r", "c:"])
 def test_windows_drive_paths_are_local_paths(path):
     assert classify(path) == LocalPath(path)
