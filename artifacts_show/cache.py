@@ -84,6 +84,10 @@ def _escape(match: re.Match[str]) -> str:
     return "".join(f"_{byte:02x}" for byte in match.group().encode("utf-8", "surrogateescape"))
 
 
+class CacheBusy(GitTimeoutError):
+    """Other lookups held a URL's cache for longer than the timeout."""
+
+
 class FactStore:
     """Small files, each written whole (temp file + rename) and checked when read."""
 
@@ -154,7 +158,11 @@ class CacheFolder:
         """A folder for this lookup alone, removed when it ends."""
         import tempfile
 
-        return cls(tempfile.mkdtemp(prefix="artifacts-show-"), temporary=True)
+        try:
+            return cls(tempfile.mkdtemp(prefix="artifacts-show-"), temporary=True)
+        except OSError as exc:  # FileNotFoundError when no temporary folder is writable
+            raise GitError(f"no writable folder for the lookup's repository, neither the cache nor a "
+                           f"temporary one: {exc.strerror or exc}") from None
 
     @contextlib.contextmanager
     def locked(self, timeout: float) -> Iterator[Optional[int]]:
@@ -184,7 +192,7 @@ class CacheFolder:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise GitTimeoutError(  # not retried: another lookup holds the lock
+                        raise CacheBusy(
                             f"timed out after {timeout:g} s waiting for the cache lock in {self.path}"
                         ) from None
                     time.sleep(0.02)

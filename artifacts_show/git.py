@@ -95,6 +95,12 @@ def _environment(extra: Optional[Mapping[str, str]]) -> Dict[str, str]:
     """
     env = _inherited()
     env.update(GIT_TERMINAL_PROMPT="0", GCM_INTERACTIVE="never", SSH_ASKPASS_REQUIRE="never")
+    # Objects are read as they are, not through `git replace`: a commit then names one
+    # content (as DVC's libgit2 and dulwich read it), which the cache may remember.
+    env.update(GIT_NO_REPLACE_OBJECTS="1")
+    # No git fetches a missing object on its own (git 2.44 and later); every fetch is
+    # asked for (repos.LOCAL_READS stops older ones in the user's repositories).
+    env.update(GIT_NO_LAZY_FETCH="1")
     env.update(extra or {})
     return env
 
@@ -172,8 +178,18 @@ def _condensed(stderr: bytes) -> str:
 
 
 def _failure(args: Sequence[str], returncode: int, stderr: bytes) -> GitError:
-    message = _condensed(stderr) or f"exit status {returncode}"
+    message = _condensed(stderr) or _status(returncode)
     return GitError(redact(f"{_describe(args)} failed: {message}"))
+
+
+def _status(returncode: int) -> str:
+    """An exit status, or the signal that killed git (SIGXFSZ: a file size limit)."""
+    if returncode >= 0:
+        return f"exit status {returncode}"
+    try:
+        return f"killed by {signal.Signals(-returncode).name}"
+    except ValueError:
+        return f"killed by signal {-returncode}"
 
 
 class RunningGit:
@@ -315,6 +331,8 @@ class CatFileBatch:
 
     One process serves every file a lookup reads (``dvc.yaml``, then the
     parameter files it names), so the number of git processes stays fixed.
+    The timeout bounds each request: between requests the process waits, idle,
+    for fetches into its repository that have their own timeouts.
     """
 
     def __init__(
@@ -328,13 +346,28 @@ class CatFileBatch:
         self._process = _start(self._args, cwd, env, subprocess.PIPE)
         self._timed_out = threading.Event()
         self._timeout = timeout_seconds()
-        self._timer = threading.Timer(self._timeout, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
+        self._deadline: Optional[float] = None  # of the request in progress
+        self._closed = False
+        self._watch = threading.Condition()
+        threading.Thread(target=self._watchdog, name="cat-file timeout", daemon=True).start()
 
-    def _expire(self) -> None:
-        self._timed_out.set()
-        _kill_group(self._process)
+    def _watchdog(self) -> None:
+        """Kill git when a request has waited longer than the timeout."""
+        with self._watch:
+            while not self._closed:
+                if self._deadline is None:
+                    self._watch.wait()
+                elif self._deadline <= time.monotonic():
+                    self._timed_out.set()
+                    _kill_group(self._process)
+                    return
+                else:
+                    self._watch.wait(self._deadline - time.monotonic())
+
+    def _request(self, deadline: Optional[float]) -> None:
+        with self._watch:
+            self._deadline = deadline
+            self._watch.notify()
 
     def _pipes(self) -> Tuple[IO[bytes], IO[bytes]]:
         assert self._process.stdin is not None and self._process.stdout is not None
@@ -348,6 +381,13 @@ class CatFileBatch:
         """
         if "\n" in spec or "\r" in spec:
             raise GitError(f"cannot read {spec!r}: the name holds a line break")
+        self._request(time.monotonic() + self._timeout)
+        try:
+            return self._answer(spec)
+        finally:
+            self._request(None)
+
+    def _answer(self, spec: str) -> Optional[Tuple[str, bytes]]:
         stdin, stdout = self._pipes()
         try:
             stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
@@ -384,7 +424,9 @@ class CatFileBatch:
     def close(self) -> None:
         if self._process.returncode is not None:
             return
-        self._timer.cancel()
+        with self._watch:
+            self._closed = True
+            self._watch.notify()
         stdin, _ = self._pipes()
         try:
             stdin.close()

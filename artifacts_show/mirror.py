@@ -10,10 +10,11 @@ it is rebuilt (:func:`despite_the_cache`). No registry semantics here.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 
 from . import git
-from .cache import CacheFolder, FactStore
+from .cache import CacheBusy, CacheFolder, FactStore
 from .errors import GitError, GitTimeoutError
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
@@ -61,7 +62,12 @@ def remote_environment(remote: RemoteUrl, promisor: bool) -> Dict[str, str]:
             "ARTIFACTS_SHOW_USERNAME": remote.username or "",
             "ARTIFACTS_SHOW_PASSWORD": remote.password,
         }
-    return {**git.config_env(pairs), **secrets}
+    # A stalled transfer ends on its own after the timeout, even in a git whose lookup was
+    # killed (it holds the URL's lock): ARTIFACTS_SHOW_TIMEOUT then bounds it with no Python.
+    seconds = str(math.ceil(git.timeout_seconds()))
+    limits = {"GIT_HTTP_LOW_SPEED_LIMIT": "1", "GIT_HTTP_LOW_SPEED_TIME": seconds}
+    stalled = {name: value for name, value in limits.items() if name not in os.environ}  # the user's own win
+    return {**git.config_env(pairs), **secrets, **stalled}
 
 
 class Mirror:
@@ -101,8 +107,17 @@ class Mirror:
 
         Each git started meanwhile holds it too: should this process be killed, the
         next lookup waits for that git to end instead of removing its lock files.
+        When other lookups have held it for longer than the timeout (many at once on
+        a slow server, or a killed lookup's git still waiting for one), this lookup
+        goes on alone in a temporary folder rather than fail.
         """
-        with self.cache.locked(git.timeout_seconds()) as descriptor:
+        with contextlib.ExitStack() as lock:
+            try:
+                descriptor = lock.enter_context(self.cache.locked(git.timeout_seconds()))
+            except CacheBusy as busy:
+                git.debug("%s; going on in a temporary folder", busy)
+                self.use_temporary()
+                descriptor = None
             self.cache.remove_stale_locks()
             self._lock_fds = () if descriptor is None else (descriptor,)
             try:

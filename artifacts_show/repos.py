@@ -200,18 +200,37 @@ class CommitFiles:
     def __init__(
         self, batch: git.CatFileBatch, cwd: str, env: Optional[Dict[str, str]] = None,
         fetch_missing: Optional[Callable[[Sequence[str]], None]] = None,
+        why_missing: Callable[[], str] = lambda: "",
     ) -> None:
         self.batch, self._cwd, self._env, self._fetch_missing = batch, cwd, env, fetch_missing
+        self._why_missing = why_missing  # asked only when an object is missing
         self._objects: Dict[str, Optional[Tuple[str, bytes]]] = {}
 
     def _read(self, spec: str) -> Optional[Tuple[str, bytes]]:
         if spec not in self._objects:
-            self._objects[spec] = self.batch.read(spec)
+            try:
+                self._objects[spec] = self.batch.read(spec)
+            except git.ObjectTooLarge:
+                raise
+            except GitError as failure:  # git stops at an object it may not fetch
+                raise GitError(f"{failure}{self._why_missing()}") from None
         return self._objects[spec]
 
     def _tree(self, commit: str, folder: str) -> Optional[bytes]:
+        """The tree of ``folder`` at ``commit``; None if there is no such folder. A tree the
+        repository lacks (a partial clone's) is an error, not a folder that is not there."""
         found = self._read(f"{commit}:{folder}")
-        return found[1] if found is not None and found[0] == "tree" else None
+        if found is not None:
+            return found[1] if found[0] == "tree" else None
+        if not folder:
+            raise GitError(f"the tree of commit {commit} is missing from the repository{self._why_missing()}")
+        parent, _, name = folder.rpartition("/")
+        above = self._tree(commit, parent)
+        entry = tree_entry(above, name, len(commit) // 2) if above is not None else None
+        if entry is not None and entry[0] == b"40000":
+            raise GitError(f"folder {folder} at commit {commit}: tree {entry[1]} is missing from the "
+                           f"repository{self._why_missing()}")
+        return None
 
     def _entry(self, commit: str, path: str) -> Optional[str]:
         """The blob id of the regular file ``path`` at ``commit``; None if there is none."""
@@ -281,8 +300,15 @@ class CommitFiles:
             self.want([(commit, path)])
             found = self._blob(path, commit, object_id)
         if found is None or found[0] != "blob":
-            raise GitError(f"{path} at commit {commit}: object {object_id} is missing from the repository")
+            raise GitError(f"{path} at commit {commit}: object {object_id} is missing from the repository"
+                           f"{self._why_missing()}")
         return found[1]
+
+
+LOCAL_READS = {"GIT_ALLOW_PROTOCOL": ""}
+"""The environment of git in the user's repository: no transport at all, so that a
+partial clone's missing object is reported, not fetched into it (a git without
+``GIT_NO_LAZY_FETCH``, before 2.39.4, would fetch)."""
 
 
 class LocalRepository:
@@ -295,7 +321,8 @@ class LocalRepository:
         self._patterns = tag_patterns(artifacts)
         if not os.path.isdir(self.path):
             raise GitError(f"not a git repository: {self.path} is not a folder")
-        output = git.run(["rev-parse", "--is-bare-repository", "--show-prefix"], cwd=self.path)
+        output = git.run(["rev-parse", "--is-bare-repository", "--show-prefix"], cwd=self.path,
+                         env=LOCAL_READS)
         lines = output.decode("utf-8", "surrogateescape").split("\n")
         if len(lines) < 2:
             raise GitError(f"not a git repository: {self.path}")
@@ -304,16 +331,33 @@ class LocalRepository:
         self.worktree = None if bare else _top_folder(self.path, prefix)
 
     def tags(self) -> List[TagRecord]:
-        return list_tags(self.path, self._patterns) if self._patterns else []  # none: no tag can match
+        if not self._patterns:  # no tag can match
+            return []
+        return list_tags(self.path, self._patterns, LOCAL_READS)
 
     def tag_names(self) -> List[str]:
-        output = git.run(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags/"], cwd=self.path)
+        output = git.run(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags/"], cwd=self.path,
+                         env=LOCAL_READS)
         return [name for name in output.decode("utf-8", "surrogateescape").split("\n") if name]
 
     @contextlib.contextmanager
     def files(self, commits: Sequence[str]) -> Iterator[Files]:
-        with git.CatFileBatch(cwd=self.path, max_size=MAX_FILE_BYTES) as batch:
-            yield CommitFiles(batch, self.path)
+        with git.CatFileBatch(cwd=self.path, env=LOCAL_READS, max_size=MAX_FILE_BYTES) as batch:
+            yield CommitFiles(batch, self.path, LOCAL_READS, why_missing=self._why_missing)
+
+    def _why_missing(self) -> str:
+        """Said of an object missing here: a partial clone (its packs from a promisor remote)
+        fetches objects when they are read, which a lookup does not do in your repository."""
+        common = git.run(["rev-parse", "--git-common-dir"], cwd=self.path, env=LOCAL_READS)
+        pack = os.path.join(self.path, common.decode("utf-8", "surrogateescape").strip(), "objects", "pack")
+        try:
+            partial = any(name.endswith(".promisor") for name in os.listdir(pack))
+        except OSError:
+            partial = False
+        if not partial:
+            return ""
+        return ("; this partial clone fetches objects when they are read, which artifacts-show does not "
+                "do in your repository: give the registry's URL as repo, or fetch the object with git")
 
     def close(self) -> None:
         pass

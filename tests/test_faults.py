@@ -165,3 +165,27 @@ def test_remote_url_repr_hides_credentials():
     remote = classify(f"https://alice:{TOKEN}@example.com/r.git")
     assert TOKEN not in repr(remote) and TOKEN not in str(remote)
     assert remote.password == TOKEN and remote.url == "https://example.com/r.git"
+
+
+def test_a_server_turned_into_an_empty_page_costs_one_fetch_not_a_chain(served, tmp_path, monkeypatch):
+    """After the listing, every answer is an empty page (a proxy's): git takes it for a dumb
+    server, and each object it then misses would start a fetch of its own, each fetching
+    again. No git fetches on its own here (GIT_NO_LAZY_FETCH): one clear error, at once."""
+    from artifacts_show.names import parse_full_name
+    from artifacts_show.remote import RemoteRepository
+    from artifacts_show.urls import classify
+
+    server, built = served
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    repository = RemoteRepository(classify(server.url("example.git")), [parse_full_name("churn-model")])
+    try:
+        commit = next(tag.commit for tag in repository.tags() if tag.name == "churn-model@v1.0.0")
+        server.stats.clear()
+        server.fault = "empty"
+        with pytest.raises(GitError, match="fetch"):
+            with repository.files([commit]) as files:
+                files.reader(commit)("dvc.yaml")
+    finally:
+        server.fault = None
+        repository.close()
+    assert len(server.stats.requests) <= 16  # two fetches (by id, then by tag), a few dumb requests each

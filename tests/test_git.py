@@ -231,3 +231,53 @@ def test_output_of_a_started_git_is_checked_like_run(fp):
     failing = git.start(["ls-remote", "--tags", "--", "v"])
     with pytest.raises(GitError, match="git ls-remote --tags -- v failed: fatal: no such repo"):
         failing.output()
+
+
+def test_cat_file_times_each_read_not_its_idle_life(monkeypatch, tmp_path):
+    """One cat-file serves a lookup's reads while fetches (with their own timeouts) run between
+    them: idle longer than the timeout, it still answers."""
+    repo = tmp_path / "r"
+    git.run(["init", "-q", str(repo)])
+    blob = git.run(["hash-object", "-w", "--stdin"], cwd=str(repo), stdin=b"content\n").decode().strip()
+    monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "0.3")
+    with git.CatFileBatch(cwd=str(repo)) as batch:
+        time.sleep(0.8)
+        assert batch.read(blob) == ("blob", b"content\n")
+        time.sleep(0.8)
+        assert batch.read(blob) == ("blob", b"content\n")
+
+
+@pytest.mark.parametrize(("returncode", "said"), [
+    (-25, "killed by SIGXFSZ"), (-9, "killed by SIGKILL"), (-200, "killed by signal 200"), (128, "exit status 128"),
+])
+def test_a_git_killed_by_a_signal_says_which(returncode, said):
+    assert str(git._failure(["clone", "u"], returncode, b"")) == f"git clone u failed: {said}"
+
+
+def test_no_writable_folder_at_all_is_one_clear_error(monkeypatch):
+    import tempfile
+
+    from artifacts_show.cache import CacheFolder
+
+    def no_folder(**kwargs):
+        raise FileNotFoundError(2, "No usable temporary directory found in ['/tmp']")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", no_folder)
+    with pytest.raises(GitError, match="no writable folder for the lookup's repository, neither the cache nor "
+                                       "a temporary one: No usable temporary directory found"):
+        CacheFolder.temporary()
+
+
+@pytest.mark.parametrize("users", [{}, {"GIT_HTTP_LOW_SPEED_TIME": "5", "GIT_HTTP_LOW_SPEED_LIMIT": "1000"}])
+def test_a_stalled_transfer_ends_after_the_timeout_even_without_python(monkeypatch, users):
+    """Fetches carry libcurl's low-speed limit, so a killed lookup's git does not hold the URL's
+    lock for ever on a server that went silent; the user's own limits win."""
+    from artifacts_show.mirror import remote_environment
+    from artifacts_show.urls import classify
+
+    monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "42.5")
+    for name, value in users.items():
+        monkeypatch.setenv(name, value)
+    env = git._environment(remote_environment(classify("https://example.com/r.git"), promisor=True))
+    assert (env["GIT_HTTP_LOW_SPEED_LIMIT"], env["GIT_HTTP_LOW_SPEED_TIME"]) == (
+        (users["GIT_HTTP_LOW_SPEED_LIMIT"], users["GIT_HTTP_LOW_SPEED_TIME"]) if users else ("1", "43"))

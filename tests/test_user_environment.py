@@ -121,3 +121,46 @@ def test_a_user_name_alone_in_the_url_leaves_the_password_to_the_users_credentia
         assert plain.returncode == 0  # the same as git itself
     finally:
         server.stop()
+
+
+def test_replaced_commits_are_read_as_they_are_and_remembered_as_they_are(tmp_path, monkeypatch):
+    """`git replace` in the user's repository does not change what a commit holds (DVC reads
+    objects as they are); the path remembered for the commit is then right for the registry."""
+    from artifacts_show import artifacts_show
+
+    registry = Registry([Commit("A", {"dvc.yaml": "artifacts:\n  m:\n    path: real/m.bin\n"}),
+                         Commit("B", {"dvc.yaml": "artifacts:\n  m:\n    path: replaced/m.bin\n"})],
+                        [Tag("m@v1.0.0", "A")])
+    served = build(registry, str(tmp_path / "served" / "r.git"), bare=True)
+    git("config", "uploadpack.allowFilter", "true", cwd=served.path)
+    local = build(registry, str(tmp_path / "local"))
+    git("replace", local.commits["A"], local.commits["B"], cwd=local.path)
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("GIT_NO_REPLACE_OBJECTS", "0")  # what the user sets does not bring them back
+    assert artifacts_show("m", repo=local.path) == {"path": os.path.join("real", "m.bin"), "rev": local.commits["A"]}
+    server = SmartHttpServer(str(tmp_path / "served"))
+    try:
+        assert artifacts_show("m", repo=server.url("r.git"))["path"] == os.path.join("real", "m.bin")
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("upstream", ["reachable", "gone"])
+def test_a_partial_clone_is_read_not_fetched_into(tmp_path, monkeypatch, upstream):
+    """A blobless clone lacks dvc.yaml's blob; git would fetch it into the user's repository
+    on reading. It is not fetched: one clear error, and the repository is as it was."""
+    from artifacts_show import GitError, artifacts_show
+
+    served = build(USERS_REGISTRY, str(tmp_path / "upstream.git"), bare=True)
+    git("config", "uploadpack.allowFilter", "true", cwd=served.path)
+    clone = str(tmp_path / "clone")
+    git("clone", "-q", "--filter=blob:none", "--no-checkout", f"file://{served.path}", clone, cwd=str(tmp_path))
+    if upstream == "gone":
+        os.rename(served.path, served.path + ".gone")
+    before = snapshot(os.path.join(clone, ".git"))
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("GIT_ALLOW_PROTOCOL", "file")  # the user's allowance does not open it either
+    with pytest.raises(GitError, match="this partial clone fetches objects when they are read, which "
+                                       "artifacts-show does not do in your repository"):
+        artifacts_show("churn-model", stage="prod", repo=clone)
+    assert snapshot(os.path.join(clone, ".git")) == before
