@@ -51,9 +51,8 @@ if TYPE_CHECKING:
 DEFAULT_PARAMS_FILE = "params.yaml"
 _URL_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
 _WINDOWS_ABSOLUTE_RE = re.compile(r"[a-zA-Z]:[\\/]")
-_INTERPOLATION_RE = re.compile(r"(?<!\\)\$\{(?P<key>.*?)\}")  # DVC's KEYCRE
 _WORD = r"[^.\[\]]+"
-_KEY_RE = re.compile(rf"{_WORD}(?:[ \r]*(?:\.{_WORD}|\[{_WORD}\]))*[ \r]*")  # DVC's get_parser()
+_KEY_RE = re.compile(rf"{_WORD}(?:\.{_WORD}|\[{_WORD}\][ \r]*)*")  # DVC's get_parser(); one way to match
 _FIRST_KEY_PART_RE = re.compile(_WORD)
 _NEXT_KEY_PART_RE = re.compile(rf"\.({_WORD})|\[({_WORD})\]")
 MAX_INTERPOLATED = 10_000
@@ -385,7 +384,7 @@ def artifact_path(
     path = entry.get("path")
     if not isinstance(path, str):
         raise where.error(f"{field} must be a string, found {_kind(path)}")
-    value = _interpolate(path, context() if _INTERPOLATION_RE.search(path) else {}, where, field)
+    value = _interpolate(path, context() if _interpolations(path) else {}, where, field)
     if not isinstance(value, str):
         raise where.error(f"{field} {path!r} must be a string, found {_kind(value)}")
     return _artifact_location(dirname, value, where, field)
@@ -399,7 +398,7 @@ def _declared_names(
     for key in artifacts:
         if not isinstance(key, str):
             raise where.error(f"artifact name {key!r} is {_kind(key)}, not a string: quote it")
-        resolved = _interpolate(key, context() if _INTERPOLATION_RE.search(key) else {}, where,
+        resolved = _interpolate(key, context() if _interpolations(key) else {}, where,
                                 f"artifact name {key!r}")
         if not isinstance(resolved, str):
             raise where.error(f"artifact name {key!r} is {_kind(resolved)} once interpolated, not a string")
@@ -414,7 +413,7 @@ def _refuse_interpolated_vars(entries: Any, where: Where) -> None:
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            if _INTERPOLATION_RE.search(item):
+            if _interpolations(item):
                 raise where.error(f"'vars' cannot interpolate: {item!r}")
         elif isinstance(item, (dict, list, tuple)) and id(item) not in seen:  # a list as a key: a tuple
             seen.add(id(item))
@@ -557,6 +556,7 @@ def _merge(into: Dict[str, Any], new: Mapping[str, Any], where: Where, source: s
     """Merge nested mappings; redefining a value is an error, as in DVC."""
     for key, value in new.items():
         if key in into and isinstance(into[key], dict) and isinstance(value, dict):
+            into[key] = dict(into[key])  # a YAML alias may share it: change a copy, as DVC does
             _merge(into[key], value, where, source)
         elif key in into:
             raise where.error(f"cannot redefine '{key}' from {source!r}: it is already defined")
@@ -602,6 +602,30 @@ def _lookup(context: Mapping[str, Any], key_text: str, where: Where) -> Any:
     return value
 
 
+def _interpolations(text: str) -> List[Tuple[int, int, str]]:
+    """(start, end, key) of each ``${key}``, as DVC's ``KEYCRE`` finds them (a ``${`` not
+    after a backslash, to the first ``}`` on its line), in one pass: the regular
+    expression takes quadratic time on a line of ``${`` without a ``}``."""
+    found: List[Tuple[int, int, str]] = []
+    position = 0
+    while True:
+        start = text.find("${", position)
+        if start < 0:
+            return found
+        if start and text[start - 1] == "\\":
+            position = start + 1
+            continue
+        end = text.find("}", start + 2)
+        line_end = text.find("\n", start + 2)
+        if end < 0:
+            return found
+        if 0 <= line_end < end:  # no "}" on this line: the next line may have one
+            position = line_end + 1
+            continue
+        found.append((start, end + 1, text[start + 2:end]))
+        position = end + 1
+
+
 def _interpolate(text: str, context: Mapping[str, Any], where: Where, field: str) -> Any:
     """``${...}`` replaced as DVC's ``resolve_str`` does.
 
@@ -610,15 +634,16 @@ def _interpolate(text: str, context: Mapping[str, Any], where: Where, field: str
     DVC's ``to_str`` writes it (``_written``). Last, every ``\\${`` left in the
     result, even one that came from a value, becomes ``${``.
     """
-    matches = list(_INTERPOLATION_RE.finditer(text))
-    if len(matches) == 1 and matches[0].group(0) == text:
-        return _lookup(context, matches[0].group("key"), where)
-
-    def substitute(match: re.Match[str]) -> str:
-        return _written(_lookup(context, match.group("key"), where), where,
-                        f"{field}: cannot interpolate '{match.group('key').strip()}'")
-
-    return _INTERPOLATION_RE.sub(substitute, text).replace("\\${", "${")
+    matches = _interpolations(text)
+    if len(matches) == 1 and matches[0][:2] == (0, len(text)):
+        return _lookup(context, matches[0][2], where)
+    pieces, position = [], 0
+    for start, end, key in matches:
+        problem = f"{field}: cannot interpolate '{key.strip()}'"
+        pieces += [text[position:start], _written(_lookup(context, key, where), where, problem)]
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces).replace("\\${", "${")
 
 
 def _written(value: Any, where: Where, problem: str) -> str:
@@ -628,13 +653,13 @@ def _written(value: Any, where: Where, problem: str) -> str:
     Keys that are not strings are left out of both, as DVC's context leaves them."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        if not _bounded(value):
-            raise where.error(f"{problem}: it holds more than {MAX_INTERPOLATED:,} values")
-        value = _context_value(value)
-        if isinstance(value, dict):
-            return _as_options(value, where, problem)
     try:
+        if isinstance(value, (dict, list)):
+            if not _bounded(value):
+                raise where.error(f"{problem}: it holds more than {MAX_INTERPOLATED:,} values")
+            value = _context_value(value)
+            if isinstance(value, dict):
+                return _as_options(value, where, problem)
         return str(value)
     except ValueError as exc:  # an integer of thousands of digits
         raise where.error(f"{problem}: {exc}") from None

@@ -13,7 +13,7 @@ import os
 
 from . import git
 from ._records import NamedTuple
-from .errors import ArtifactsShowError, GitError
+from .errors import ArtifactsShowError, GitError, GitTimeoutError
 from .registry import NO_TAGGER_DATE
 from .urls import LocalPath, classify
 
@@ -210,7 +210,7 @@ class CommitFiles:
         if spec not in self._objects:
             try:
                 self._objects[spec] = self.batch.read(spec)
-            except git.ObjectTooLarge:
+            except (git.ObjectTooLarge, GitTimeoutError):
                 raise
             except GitError as failure:  # git stops at an object it may not fetch
                 raise GitError(f"{failure}{self._why_missing()}") from None
@@ -227,10 +227,10 @@ class CommitFiles:
         parent, _, name = folder.rpartition("/")
         above = self._tree(commit, parent)
         entry = tree_entry(above, name, len(commit) // 2) if above is not None else None
-        if entry is not None and entry[0] == b"40000":
+        if entry is not None and entry[0] == b"40000" and self._read(entry[1]) is None:
             raise GitError(f"folder {folder} at commit {commit}: tree {entry[1]} is missing from the "
                            f"repository{self._why_missing()}")
-        return None
+        return None  # git found no such folder (in a tree out of order, neither would DVC)
 
     def _entry(self, commit: str, path: str) -> Optional[str]:
         """The blob id of the regular file ``path`` at ``commit``; None if there is none."""
@@ -348,11 +348,11 @@ class LocalRepository:
     def _why_missing(self) -> str:
         """Said of an object missing here: a partial clone (its packs from a promisor remote)
         fetches objects when they are read, which a lookup does not do in your repository."""
-        common = git.run(["rev-parse", "--git-common-dir"], cwd=self.path, env=LOCAL_READS)
-        pack = os.path.join(self.path, common.decode("utf-8", "surrogateescape").strip(), "objects", "pack")
         try:
+            common = git.run(["rev-parse", "--git-common-dir"], cwd=self.path, env=LOCAL_READS)
+            pack = os.path.join(self.path, os.fsdecode(common.strip()), "objects", "pack")
             partial = any(name.endswith(".promisor") for name in os.listdir(pack))
-        except OSError:
+        except (GitError, OSError):  # the error being explained is the one to report
             partial = False
         if not partial:
             return ""

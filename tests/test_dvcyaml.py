@@ -1,6 +1,10 @@
 """dvc.yaml reading from bytes, other files through a callable: no git."""
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from artifacts_show import ArtifactNotFoundError, ArtifactsShowError
 from artifacts_show.dvcyaml import Where, artifact_path, load_yaml
@@ -460,3 +464,39 @@ def test_deeply_nested_json_vars_is_an_error():
     with pytest.raises(ArtifactsShowError, match="p.json"):
         artifact_path(content, dvcyaml_path="dvc.yaml", name="m", commit="c",
                       read_file=lambda path: b'{"a": ' + nested + b"}" if path == "p.json" else None)
+
+
+KEYCRE = re.compile(r"(?<!\\)\$\{(?P<inner>.*?)\}")  # DVC's, as dvc/parsing/interpolate.py writes it
+DVC_GRAMMAR = re.compile(r"[^.\[\]]+(?:[ \r]*(?:\.[^.\[\]]+|\[[^.\[\]]+\]))*[ \r]*")  # pyparsing's, spelled out
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="${}\\\na ", max_size=40))
+def test_interpolations_are_found_where_dvc_finds_them(text):
+    """One pass, where DVC's expression takes quadratic time on a line of '${' without '}'."""
+    from artifacts_show.dvcyaml import _interpolations
+
+    assert _interpolations(text) == [(m.start(), m.end(), m.group("inner")) for m in KEYCRE.finditer(text)]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=".[] \ra1-", max_size=24))
+def test_the_key_grammar_accepts_what_dvc_accepts(text):
+    """The grammar with one way to match each text (linear) against pyparsing's spelled out."""
+    from artifacts_show.dvcyaml import _KEY_RE
+
+    assert bool(_KEY_RE.fullmatch(text)) == bool(DVC_GRAMMAR.fullmatch(text))
+
+
+def test_an_integer_too_long_to_write_inside_a_mapping_is_an_error():
+    with pytest.raises(ArtifactsShowError, match="cannot interpolate 'x'.*digits"):
+        path_of("vars: [{x: {a: 0x" + "f" * 4000 + "}}]\nartifacts: {m: {path: 'w/${x}'}}")
+
+
+def test_merging_into_an_aliased_mapping_changes_only_the_one_named():
+    """params `a: &x {p: 1}` and `b: *x`; vars add `a.q`: `b` stays `{p: 1}`, as in DVC."""
+    files = {"params.yaml": b"a: &x {p: 1}\nb: *x\n"}
+    text = "vars: [{a: {q: 2}}]\nartifacts: {m: {path: 'w/${b}/${a.q}'}}"
+    assert path_of(text, files=files) == "w/--p 1/2"
+    with pytest.raises(ArtifactsShowError, match="could not find 'b.q'"):
+        path_of("vars: [{a: {q: 2}}]\nartifacts: {m: {path: 'w/${b.q}'}}", files=files)

@@ -281,3 +281,22 @@ def test_a_stalled_transfer_ends_after_the_timeout_even_without_python(monkeypat
     env = git._environment(remote_environment(classify("https://example.com/r.git"), promisor=True))
     assert (env["GIT_HTTP_LOW_SPEED_LIMIT"], env["GIT_HTTP_LOW_SPEED_TIME"]) == (
         (users["GIT_HTTP_LOW_SPEED_LIMIT"], users["GIT_HTTP_LOW_SPEED_TIME"]) if users else ("1", "43"))
+
+
+def test_a_fetch_from_a_server_gone_silent_ends_on_its_own(monkeypatch):
+    """What a killed lookup's git meets: no Python to time it out; libcurl's limit does."""
+    import subprocess
+
+    from artifacts_show.mirror import remote_environment
+    from artifacts_show.urls import classify
+    from fixtures.servers import SilentServer
+
+    monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "1")
+    silent = SilentServer()
+    url = f"http://127.0.0.1:{silent.port}/r.git"
+    try:
+        env = git._environment(remote_environment(classify(url), promisor=True))
+        done = subprocess.run(["git", "ls-remote", url], env=env, capture_output=True, timeout=60)
+    finally:
+        silent.stop()
+    assert done.returncode != 0 and b"Operation too slow" in done.stderr, done.stderr

@@ -69,4 +69,10 @@ def test_invalid_stages(stage):
 ])
 def test_tags_spelling_the_folder_otherwise(tag, otherwise):
     assert spelled_otherwise(ArtifactName("d", "m"), tag) is otherwise
-    assert spelled_otherwise(ArtifactName("", "m"), tag) is (tag in ("./=m@v1",))
+
+
+@pytest.mark.parametrize(("tag", "otherwise"), [
+    ("dvc.yaml=m@v1", True), ("=m#prod", False), ("m@v1", False), ("d=m@v1", False), ("dvc.yaml=n@v1", False),
+])
+def test_tags_spelling_the_root_otherwise(tag, otherwise):
+    assert spelled_otherwise(ArtifactName("", "m"), tag) is otherwise

@@ -338,6 +338,34 @@ def test_a_lookup_waits_for_the_cache_lock_once_then_goes_on_alone(base, monkeyp
     assert list(temporary.iterdir()) == []
 
 
+def test_a_lock_busy_only_when_files_are_read_reads_them_alone(base, monkeypatch, tmp_path):
+    """Tags listed in the shared cache; then another lookup holds the lock past the timeout:
+    the files come into a temporary folder, right, and the shared cache keeps what it had."""
+    import fcntl
+
+    from artifacts_show.names import parse_full_name
+    from artifacts_show.remote import RemoteRepository
+    from artifacts_show.urls import classify
+
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "1")
+    repository = RemoteRepository(classify(f"file://{base[0]}/example.git"), [parse_full_name(PROD[0])])
+    try:
+        commit = base[1].commits[PROD[1]]
+        assert commit in {tag.commit for tag in repository.tags()}
+        shared = repository.mirror.cache
+        before = sorted(os.listdir(shared.repo))
+        with open(os.path.join(shared.path, "lock"), "a+b") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            with repository.files([commit]) as files:
+                content = files.reader(commit)("dvc.yaml")
+        assert content is not None and b"churn-model" in content
+        assert repository.mirror.cache.is_temporary
+        assert sorted(os.listdir(shared.repo)) == before
+    finally:
+        repository.close()
+
+
 def test_two_urls_sharing_a_folder_name_never_share_a_repository(base, public, tmp_path, monkeypatch):
     """Folder names are a slug and a CRC-32: should two URLs meet, the second works apart."""
     from artifacts_show import cache
