@@ -363,12 +363,7 @@ def artifact_path(
     if not isinstance(artifacts, dict):
         raise where.error(f"'artifacts' must be a mapping, found {_kind(artifacts)}")
     dirname = posixpath.dirname(dvcyaml_path)
-    loaded: List[Dict[str, Any]] = []
-
-    def context() -> Dict[str, Any]:
-        if not loaded:
-            loaded.append(_load_context(data, dirname, read_file, where))
-        return loaded[0]
+    context = functools.lru_cache(maxsize=1)(lambda: _load_context(data, dirname, read_file, where))
 
     declared = _declared_names(artifacts, context, where)
     if name not in declared:
@@ -384,7 +379,7 @@ def artifact_path(
     path = entry.get("path")
     if not isinstance(path, str):
         raise where.error(f"{field} must be a string, found {_kind(path)}")
-    value = _interpolate(path, context() if _interpolations(path) else {}, where, field)
+    value = _interpolate(path, context, where, field)
     if not isinstance(value, str):
         raise where.error(f"{field} {path!r} must be a string, found {_kind(value)}")
     return _artifact_location(dirname, value, where, field)
@@ -398,8 +393,7 @@ def _declared_names(
     for key in artifacts:
         if not isinstance(key, str):
             raise where.error(f"artifact name {key!r} is {_kind(key)}, not a string: quote it")
-        resolved = _interpolate(key, context() if _interpolations(key) else {}, where,
-                                f"artifact name {key!r}")
+        resolved = _interpolate(key, context, where, f"artifact name {key!r}")
         if not isinstance(resolved, str):
             raise where.error(f"artifact name {key!r} is {_kind(resolved)} once interpolated, not a string")
         declared[resolved] = key
@@ -626,8 +620,9 @@ def _interpolations(text: str) -> List[Tuple[int, int, str]]:
         position = end + 1
 
 
-def _interpolate(text: str, context: Mapping[str, Any], where: Where, field: str) -> Any:
-    """``${...}`` replaced as DVC's ``resolve_str`` does.
+def _interpolate(text: str, context: Callable[[], Mapping[str, Any]], where: Where, field: str) -> Any:
+    """``${...}`` replaced as DVC's ``resolve_str`` does; ``context`` (which reads parameter
+    files) is asked for only when there is one.
 
     A text that is one ``${key}`` and nothing else is the value itself, of any
     type (the caller then needs a string). Otherwise each value is written as
@@ -636,11 +631,11 @@ def _interpolate(text: str, context: Mapping[str, Any], where: Where, field: str
     """
     matches = _interpolations(text)
     if len(matches) == 1 and matches[0][:2] == (0, len(text)):
-        return _lookup(context, matches[0][2], where)
+        return _lookup(context(), matches[0][2], where)
     pieces, position = [], 0
     for start, end, key in matches:
         problem = f"{field}: cannot interpolate '{key.strip()}'"
-        pieces += [text[position:start], _written(_lookup(context, key, where), where, problem)]
+        pieces += [text[position:start], _written(_lookup(context(), key, where), where, problem)]
         position = end
     pieces.append(text[position:])
     return "".join(pieces).replace("\\${", "${")

@@ -94,13 +94,15 @@ def _environment(extra: Optional[Mapping[str, str]]) -> Dict[str, str]:
     ssh configuration and credential helpers work as they are.
     """
     env = _inherited()
-    env.update(GIT_TERMINAL_PROMPT="0", GCM_INTERACTIVE="never", SSH_ASKPASS_REQUIRE="never")
-    # Objects are read as they are, not through `git replace`: a commit then names one
-    # content (as DVC's libgit2 and dulwich read it), which the cache may remember.
-    env.update(GIT_NO_REPLACE_OBJECTS="1")
-    # No git fetches a missing object on its own (git 2.44 and later); every fetch is
-    # asked for (repos.LOCAL_READS stops older ones in the user's repositories).
-    env.update(GIT_NO_LAZY_FETCH="1")
+    env.update(
+        GIT_TERMINAL_PROMPT="0", GCM_INTERACTIVE="never", SSH_ASKPASS_REQUIRE="never",
+        # Objects as they are, not through `git replace`: a commit then names one content
+        # (as DVC's libgit2 and dulwich read it), which the cache may remember.
+        GIT_NO_REPLACE_OBJECTS="1",
+        # No git fetches a missing object on its own (git 2.39.4 and later): every fetch
+        # is asked for (repos.LOCAL_READS stops older ones in the user's repositories).
+        GIT_NO_LAZY_FETCH="1",
+    )
     env.update(extra or {})
     return env
 

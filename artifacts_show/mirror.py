@@ -198,8 +198,8 @@ def despite_the_cache(mirror: Mirror, work: Callable[[], T], reset: Callable[[],
             raise
         except GitError:
             raise first from None
-        with contextlib.suppress(GitError):
-            with shared.locked(git.timeout_seconds()):
+        with contextlib.suppress(GitError):  # busy: the next lookup to fail on it tries again
+            with shared.locked(0):  # the answer is here: no waiting for other lookups
                 shared.reset_repo()
         return result
 

@@ -142,9 +142,9 @@ class RemoteRepository:
     def tags(self) -> List[TagRecord]:
         if not self._refspecs:
             return []
-        attempts: List[Callable[[], List[TagRecord]]] = [self._first_listed] if self._collector else []
-        records = despite_the_cache(self.mirror, lambda: (attempts.pop() if attempts else self._list)(),
-                                    self._end_listing)
+        # The first try takes the listing __init__ started (which it then forgets), a retry lists anew.
+        records = despite_the_cache(
+            self.mirror, lambda: self._first_listed() if self._collector else self._list(), self._end_listing)
         for record in records:
             self._tag_of.setdefault(record.commit, record.name)
         return records

@@ -95,6 +95,9 @@ def classify(repo: Optional[Union[str, "os.PathLike[str]"]]) -> Union[LocalPath,
     return LocalPath(repo)
 
 
+_BUNDLE_SIGNATURES = (b"# v2 git bundle\n", b"# v3 git bundle\n")
+
+
 def _is_bundle(path: str) -> bool:
     """What git itself checks first: the signature line of a v2 or v3 bundle."""
     try:
@@ -102,9 +105,6 @@ def _is_bundle(path: str) -> bool:
             return file.read(len(_BUNDLE_SIGNATURES[0])) in _BUNDLE_SIGNATURES
     except OSError:
         return True  # unreadable here: git says why
-
-
-_BUNDLE_SIGNATURES = (b"# v2 git bundle\n", b"# v3 git bundle\n")
 
 
 def _is_scp_like(repo: str) -> bool:

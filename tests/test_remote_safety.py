@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Callable
 
 import pytest
 
@@ -176,17 +177,24 @@ def test_sixteen_processes_one_cache(base, public, tmp_path):
     assert [out.strip() for out, _ in outputs] == [base[1].commits[PROD[1]]] * 16, outputs
 
 
+def lookup_until(slow: SmartHttpServer, cache: str, ready: Callable[[], bool]) -> subprocess.Popen:
+    """A prod lookup through ``slow`` into ``cache``, returned once ``ready()`` holds."""
+    process = cli(PROD[0], "--stage", "prod", "--repo", slow.url("example.git"),
+                  env={"ARTIFACTS_SHOW_CACHE_DIR": cache})
+    deadline = time.monotonic() + 30
+    while not ready():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    return process
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_killed_mid_fetch_leaves_no_git_and_a_working_cache(base, tmp_path, signum):
     slow = SmartHttpServer(base[0], delay=0.5)
     try:
         cache = str(tmp_path / "cache")
-        process = cli(PROD[0], "--stage", "prod", "--repo", slow.url("example.git"),
-                      env={"ARTIFACTS_SHOW_CACHE_DIR": cache})
-        deadline = time.monotonic() + 30
-        while not any(request.method == "GET" for request in slow.stats.requests[1:]):
-            assert time.monotonic() < deadline
-            time.sleep(0.05)  # the listing is done: a fetch is under way
+        process = lookup_until(slow, cache,  # the listing is done: a fetch is under way
+                               lambda: any(request.method == "GET" for request in slow.stats.requests[1:]))
         process.send_signal(signum)
         process.communicate(timeout=30)
         assert process.returncode != 0
@@ -431,12 +439,8 @@ def test_a_killed_lookup_leaves_its_lock_to_the_git_it_started(base, tmp_path):
     slow = SmartHttpServer(base[0], delay=0.4)
     try:
         cache = str(tmp_path / "cache")
-        process = cli(PROD[0], "--stage", "prod", "--repo", slow.url("example.git"),
-                      env={"ARTIFACTS_SHOW_CACHE_DIR": cache})
-        deadline = time.monotonic() + 30
-        while not git_processes_in(cache) and not any(request.method == "GET" for request in slow.stats.requests):
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        process = lookup_until(slow, cache, lambda: bool(
+            git_processes_in(cache) or any(request.method == "GET" for request in slow.stats.requests)))
         process.kill()
         process.communicate()
         orphans = git_processes_in(cache) or [line for line in command_lines() if cache.encode() in line]
