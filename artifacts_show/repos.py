@@ -371,15 +371,15 @@ def _top_folder(path: str, prefix: str) -> str:
 
 
 def _dvc_subproject(path: str, prefix: str) -> str:
-    """The innermost folder between ``path`` and the git root that holds a ``.dvc`` directory.
-
-    DVC reports paths relative to such a sub-project when opened inside it.
+    """The folder (relative to the git root) that paths are reported from, as DVC's root is:
+    the nearest folder at or above ``path`` holding a ``.dvc`` directory, else ``path`` itself.
     """
     parts = prefix.split("/") if prefix else []
     folder = path
-    while parts:
+    while True:
         if os.path.isdir(os.path.join(folder, ".dvc")):
             return "/".join(parts)
+        if not parts:
+            return prefix
         parts.pop()
         folder = os.path.dirname(folder)
-    return ""

@@ -23,6 +23,7 @@ import pytest
 from artifacts_show import ArtifactNotFoundError, ArtifactsShowError, artifacts_show
 from fixtures.builder import Registry, build, git
 from fixtures.random_registry import History, Query
+from fixtures.registries import MONOREPO
 from fixtures.servers import SmartHttpServer
 from parity.conftest import HISTORIES, SEED
 from parity.peers_env import peers_python
@@ -215,3 +216,27 @@ def test_same_answers_through_smart_http(histories, tmp_path, monkeypatch):
                 assert remote == local, f"seed {history.seed}: {query}"
     finally:
         server.stop()
+
+
+def test_dvc_projects_under_a_git_root_without_dvc(tmp_path):
+    """Paths are relative to the nearest folder at or above ``repo`` that holds ``.dvc``, else
+    to ``repo``, as DVC's root is; a path leaving that folder is an error here
+    (**outside-subproject**), where DVC answers a ``../`` path."""
+    built = build(MONOREPO, str(tmp_path / "mono"))
+    folders = ["", "deep", "deep/proj2", "deep/proj2/m", "proj1", "proj1/models"]
+    names = ["proj1:m", "deep/proj2:xmodel", "deep/proj2:up"]
+    jobs = [dict(repo=os.path.join(built.path, folder), name=name, version=None, stage=None)
+            for folder in folders for name in names]
+    counts: Counter = Counter()
+    for job, answer in zip(jobs, ask_peers(jobs)):
+        dvc = answer["dvc"]
+        try:
+            mine = artifacts_show(job["name"], repo=job["repo"])
+        except ArtifactsShowError as error:
+            assert "outside the DVC sub-project" in str(error) and dvc["path"].startswith(".."), (job, dvc)
+            counts["outside-subproject"] += 1
+            continue
+        assert mine == dvc, job
+        counts["same"] += 1
+    print(f"\nDVC projects under a root without .dvc: {len(jobs)} lookups, {dict(counts)}")
+    assert counts == {"same": 10, "outside-subproject": 8}

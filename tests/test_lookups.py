@@ -9,7 +9,7 @@ import pytest
 
 from artifacts_show import ArtifactsShowError, artifacts_show
 from fixtures.builder import Commit, Registry, Tag, build, git
-from fixtures.registries import CASES, EXAMPLE_LOOKUPS, EXAMPLE_REGISTRY, M_YAML
+from fixtures.registries import CASES, EXAMPLE_LOOKUPS, EXAMPLE_REGISTRY, M_YAML, MONOREPO
 from tests.lookups import check
 
 CASE_LOOKUPS = [
@@ -96,6 +96,33 @@ def test_artifact_outside_the_subproject_is_an_error(build_registry):
     built = build_registry("subproject", SUBPROJECT)
     with pytest.raises(ArtifactsShowError, match="outside the DVC sub-project sub"):
         artifacts_show("m", repo=os.path.join(built.path, "sub"))
+
+
+@pytest.mark.parametrize(
+    ("where", "name", "expected"),
+    [
+        ("deep", "deep/proj2:xmodel", "proj2/m/x.bin"),  # no .dvc at or above: relative to repo itself
+        ("deep/proj2", "deep/proj2:xmodel", "m/x.bin"),
+        ("deep/proj2/m", "deep/proj2:xmodel", "m/x.bin"),  # the nearest .dvc above repo
+        ("", "deep/proj2:xmodel", "deep/proj2/m/x.bin"),
+        ("", "deep/proj2:up", "proj1/models/m.pkl"),
+        ("proj1", "proj1:m", "models/m.pkl"),
+    ],
+)
+def test_dvc_projects_under_a_git_root_without_dvc(build_registry, where, name, expected):
+    built = build_registry("monorepo", MONOREPO)
+    result = artifacts_show(name, repo=os.path.join(built.path, where))
+    assert result == {"path": expected.replace("/", os.sep), "rev": built.commits["A"]}
+
+
+@pytest.mark.parametrize(("where", "name", "folder"), [
+    ("deep", "proj1:m", "deep"),  # dvc.api: ../proj1/models/m.pkl (a named difference)
+    ("deep/proj2", "deep/proj2:up", "deep/proj2"),
+])
+def test_a_path_leaving_the_folder_paths_are_relative_to_is_an_error(build_registry, where, name, folder):
+    built = build_registry("monorepo", MONOREPO)
+    with pytest.raises(ArtifactsShowError, match=f"outside the DVC sub-project {folder} "):
+        artifacts_show(name, repo=os.path.join(built.path, where))
 
 
 def test_repository_without_dvc_directory(build_registry):
