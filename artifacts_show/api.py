@@ -16,19 +16,28 @@ from collections.abc import Sequence
 from . import dvcyaml, registry
 from .cache import memo_store
 from .dvcyaml import DEFAULT_PARAMS_FILE
-from .errors import ArtifactNotFoundError, ArtifactsShowError, GitError, InvalidArgumentError
+from .errors import (
+    ArtifactNotFoundError,
+    ArtifactsShowError,
+    GitError,
+    InvalidArgumentError,
+    ShallowCheckoutError,
+)
 from .names import ArtifactName, parse_full_name, shown, spelled_otherwise, validate_stage
-from .repos import open_repository
+from .repos import LocalRepository
 from .tags import parse_tag, parse_tag_of, parse_version
+from .urls import LocalPath, RemoteUrl, classify
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+    from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple, TypeVar, Union
 
+    from .remote import RemoteRepository
     from .repos import Files, Repository, TagRecord
     from .tags import Version
 
     RepoArgument = Optional[Union[str, os.PathLike[str]]]
+    T = TypeVar("T")
     Query = Tuple[str, Optional[str], Optional[str]]
     """(name, version, stage), as :func:`artifacts_show` takes them."""
 
@@ -145,6 +154,7 @@ class Registry:
         self._scope = None if artifacts is None else list(dict.fromkeys(map(parse_full_name, artifacts)))
         self._warn = warn or _log_warning
         self._records: Optional[List[TagRecord]] = None
+        self._counters_checked: Set[ArtifactName] = set()
         self._repository: Repository = open_repository(repo, self._scope)
 
     @staticmethod
@@ -249,6 +259,8 @@ class Registry:
             if tag is not None:
                 event = registry.Event(tag, record.commit, record.date)
                 by_artifact.setdefault(tag.artifact, []).append(event)
+        for artifact, events in by_artifact.items():
+            self._check_counters(artifact, events)
         seen = {artifact: registry.overview(artifact, by_artifact[artifact])
                 for artifact in sorted(by_artifact, key=lambda artifact: artifact.full)}
         found = {}
@@ -303,7 +315,18 @@ class Registry:
             tag = parse_tag_of(artifact, record.name)
             if tag is not None:
                 events.append(registry.Event(tag, record.commit, record.date))
+        self._check_counters(artifact, events)
         return events
+
+    def _check_counters(self, artifact: ArtifactName, events: Sequence[registry.Event]) -> None:
+        """Warn, once per artifact, when a local repository's tags of it skip counters: a
+        remote's listing is whole, and a shallow checkout answers from its upstream."""
+        if self._repository.is_remote or artifact in self._counters_checked:
+            return
+        self._counters_checked.add(artifact)
+        warning = registry.skipped_counters(artifact, events)
+        if warning is not None:
+            self._warn(warning)
 
     def _decide(
         self, artifact: ArtifactName, pinned: Optional[Version], stage: Optional[str]
@@ -438,6 +461,93 @@ class Registry:
                 )
             path = relative
         return path.replace("/", os.sep)
+
+
+def open_repository(repo: RepoArgument, artifacts: Optional[Sequence[ArtifactName]]) -> Repository:
+    """The repository ``repo`` names, its tags being listed already where that takes a while.
+
+    ``artifacts`` narrows the listing to those artifacts' tags (None: every tag).
+    Refused values never reach git (see ``urls``). A shallow repository answers from
+    its upstream (see :class:`ShallowCheckout`).
+    """
+    where = classify(repo)
+    if isinstance(where, RemoteUrl):
+        from .remote import RemoteRepository
+
+        return RemoteRepository(where, artifacts)
+    local = LocalRepository(where.path, artifacts)
+    return ShallowCheckout(local, artifacts) if local.is_shallow else local
+
+
+class ShallowCheckout:
+    """A shallow repository, answered by its upstream.
+
+    A CI checkout is shallow and holds some tags or one: answering from them would
+    give a stage's commit from before a rollback. Its upstream's tags are listed
+    and read exactly as a remote lookup's (the per-URL cache, the artifact's tags by
+    prefix), with the checkout's own credentials for that URL, passed to git through
+    the environment; paths are reported as the checkout's (its sub-project, its
+    ``.dvc/config.local``). Nothing is written into the checkout.
+    """
+
+    is_remote = True
+
+    def __init__(self, checkout: LocalRepository, artifacts: Optional[Sequence[ArtifactName]]) -> None:
+        self.subproject, self.worktree = checkout.subproject, checkout.worktree
+        upstream = checkout.upstream()
+        if upstream is None:
+            raise ShallowCheckoutError(
+                f"{checkout.path} is a shallow repository (a CI checkout?) with no remote to answer "
+                f"from, and its own tags may be incomplete{self._fixes('<remote>', None)}"
+            )
+        where = classify_upstream(upstream.url, upstream.folder)
+        self._failing = f"{upstream.remote} ({where}), the upstream this shallow checkout answers from"
+        self._fixes_text = self._fixes(upstream.remote, where.url)
+        from .remote import RemoteRepository
+
+        self._upstream: RemoteRepository = self._explained(
+            lambda: RemoteRepository(where, artifacts, credentials=upstream.credentials))
+
+    @staticmethod
+    def _fixes(remote: str, url: Optional[str]) -> str:
+        return (f": fetch its history and tags (`git fetch --unshallow --tags {remote}`), or give the "
+                f"registry's URL as repo (--repo {url or 'URL'})")
+
+    def _explained(self, work: Callable[[], T]) -> T:
+        try:
+            return work()
+        except GitError as failure:
+            raise ShallowCheckoutError(f"{self._failing}, failed: {failure}; its own tags may be "
+                                       f"incomplete{self._fixes_text}") from None
+
+    def tags(self) -> List[TagRecord]:
+        return self._explained(self._upstream.tags)
+
+    def tag_names(self) -> List[str]:
+        return self._explained(self._upstream.tag_names)
+
+    def files(self, commits: Sequence[str]) -> contextlib.AbstractContextManager[Files]:
+        return self._upstream.files(commits)
+
+    def close(self) -> None:
+        self._upstream.close()
+
+
+def classify_upstream(url: str, folder: str) -> RemoteUrl:
+    """A remote's URL as a remote lookup takes it: a path (relative to ``folder``, as git
+    takes it) becomes a ``file://`` URL, so that it is listed and read as any remote is."""
+    try:
+        where = classify(url)
+        if isinstance(where, LocalPath):
+            path = os.path.abspath(os.path.join(folder, where.path))
+            where = classify(path)
+            if isinstance(where, LocalPath):
+                where = classify(f"file://{path}")
+    except InvalidArgumentError as refused:
+        raise ShallowCheckoutError(
+            f"the upstream of this shallow checkout cannot be used: {refused}") from None
+    assert isinstance(where, RemoteUrl)
+    return where
 
 
 def _memo_key(artifact: ArtifactName, commit: str) -> str:

@@ -19,3 +19,8 @@ class GitError(ArtifactsShowError):
 
 class GitTimeoutError(GitError):
     """A git process ran longer than ``ARTIFACTS_SHOW_TIMEOUT`` and was killed."""
+
+
+class ShallowCheckoutError(GitError):
+    """A shallow repository (a CI checkout) may lack tags, and its upstream cannot answer
+    instead: it has none, cannot be reached, or (offline) was never listed."""

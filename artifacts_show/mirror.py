@@ -33,14 +33,19 @@ _CREDENTIAL_HELPER = (
 token never appears on a command line, in a file, or in the cache's config."""
 
 
-def remote_environment(remote: RemoteUrl, promisor: bool) -> Dict[str, str]:
+def remote_environment(
+    remote: RemoteUrl, promisor: bool, credentials: Sequence[Tuple[str, str]] = ()
+) -> Dict[str, str]:
     """git's environment for the mirror of ``remote``: its configuration, and its credentials.
 
     ``promisor`` lets git fetch with filters; processes that only read leave it
     out, so that a missing object is reported instead of fetched behind our back.
-    No hook of the user's (``core.hooksPath``) runs in the mirror.
+    No hook of the user's (``core.hooksPath``) runs in the mirror. ``credentials``
+    (settings such as ``http.<url>.extraheader``) come first, so that a password in
+    the URL still wins; like it, they reach git through the environment only.
     """
     pairs = [
+        *credentials,
         ("remote.origin.url", remote.url),
         ("core.hooksPath", os.devnull),
         ("gc.auto", "0"),
@@ -73,9 +78,9 @@ def remote_environment(remote: RemoteUrl, promisor: bool) -> Dict[str, str]:
 class Mirror:
     """The bare partial repository of one URL, in its cache folder."""
 
-    def __init__(self, remote: RemoteUrl) -> None:
+    def __init__(self, remote: RemoteUrl, credentials: Sequence[Tuple[str, str]] = ()) -> None:
         self.remote = remote
-        self.fetch_env = remote_environment(remote, promisor=not remote.bundle)
+        self.fetch_env = remote_environment(remote, promisor=not remote.bundle, credentials=credentials)
         self.read_env = remote_environment(remote, promisor=False)
         self.cache = CacheFolder.open(remote.url)
         self.object_format = "sha1"

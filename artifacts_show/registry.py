@@ -196,6 +196,25 @@ def _known_stages(events: Sequence[Event]) -> str:
     return ", ".join(stages) or "none"
 
 
+def skipped_counters(artifact: ArtifactName, events: Sequence[Event]) -> Optional[str]:
+    """A warning naming the counters missing below the largest one of ``artifact``'s tags
+    (the registry tools count across every tag of an artifact that carries a counter); None
+    if they run unbroken from 1. Tags may have been deleted on purpose, or not fetched."""
+    gaps: List[str] = []
+    expected = 1
+    for counter in sorted({event.tag.counter for event in events_of(artifact, events)
+                           if event.tag.counter is not None}):
+        if counter > expected:
+            gaps.append(f"{expected}" if counter == expected + 1 else f"{expected}-{counter - 1}")
+        expected = counter + 1
+    if not gaps:
+        return None
+    if len(gaps) > MAX_LISTED:
+        gaps = gaps[:MAX_LISTED] + [f"and {len(gaps) - MAX_LISTED} more"]
+    return (f"the tag counters of artifact '{artifact}' skip {', '.join(gaps)}: tags were deleted, or "
+            "this repository lacks some (`git fetch --tags`), and an answer from it may be stale")
+
+
 def resolve_version(artifact: ArtifactName, events: Sequence[Event], version: Version) -> Answer:
     """Pinned lookup: the commit of the (latest) registration of ``version``.
 

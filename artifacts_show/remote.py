@@ -43,7 +43,11 @@ class RemoteRepository:
     worktree: Optional[str] = None
     is_remote = True
 
-    def __init__(self, remote: RemoteUrl, artifacts: Optional[Sequence[ArtifactName]] = None) -> None:
+    def __init__(
+        self, remote: RemoteUrl, artifacts: Optional[Sequence[ArtifactName]] = None,
+        credentials: Sequence[Tuple[str, str]] = (),
+    ) -> None:
+        """``credentials``: git settings that authenticate (a checkout's, for its upstream)."""
         self.remote = remote
         self._every_tag = artifacts is None  # the overview's listing
         self._patterns = tag_patterns(artifacts)
@@ -53,7 +57,7 @@ class RemoteRepository:
         self._collector: Optional[threading.Thread] = None
         self._collected: List[Union[List[TagRecord], BaseException]] = []
         self._tag_of: Dict[str, str] = {}  # commit -> a tag of it, to fetch it by
-        self.mirror = Mirror(remote)
+        self.mirror = Mirror(remote, credentials)
         git.debug("%s: tags %s, cache %s", remote.url, " ".join(self._refspecs), self.mirror.cache.path)
         if not self._refspecs:  # no tag can have such a name
             return

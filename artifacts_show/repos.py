@@ -15,11 +15,10 @@ from . import git
 from ._records import NamedTuple
 from .errors import ArtifactsShowError, GitError, GitTimeoutError
 from .registry import NO_TAGGER_DATE
-from .urls import LocalPath, classify
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
-    from typing import Callable, Dict, Iterator, List, Optional, Protocol, Sequence, Tuple, Union
+    from typing import Callable, Dict, Iterator, List, Optional, Protocol, Sequence, Tuple
 
     from .names import ArtifactName
 
@@ -74,22 +73,6 @@ if TYPE_CHECKING:  # types for the api; nothing at run time
 
         def close(self) -> None:
             """Stop what still runs; release what the repository holds."""
-
-
-def open_repository(
-    repo: Union[str, "os.PathLike[str]", None], artifacts: Optional[Sequence[ArtifactName]]
-) -> Repository:
-    """The repository ``repo`` names, its tags being listed already where that takes a while.
-
-    ``artifacts`` narrows the listing to those artifacts' tags (None: every tag).
-    Refused values never reach git (see ``urls``).
-    """
-    where = classify(repo)
-    if isinstance(where, LocalPath):
-        return LocalRepository(where.path, artifacts)
-    from .remote import RemoteRepository
-
-    return RemoteRepository(where, artifacts)
 
 
 def tag_patterns(artifacts: Optional[Sequence[ArtifactName]]) -> List[str]:
@@ -321,12 +304,14 @@ class LocalRepository:
         self._patterns = tag_patterns(artifacts)
         if not os.path.isdir(self.path):
             raise GitError(f"not a git repository: {self.path} is not a folder")
-        output = git.run(["rev-parse", "--is-bare-repository", "--show-prefix"], cwd=self.path,
-                         env=LOCAL_READS)
+        output = git.run(["rev-parse", "--is-bare-repository", "--is-shallow-repository", "--show-prefix"],
+                         cwd=self.path, env=LOCAL_READS)
         lines = output.decode("utf-8", "surrogateescape").split("\n")
-        if len(lines) < 2:
+        if len(lines) < 3:
             raise GitError(f"not a git repository: {self.path}")
-        bare, prefix = lines[0] == "true", lines[1].strip("/")
+        bare, prefix = lines[0] == "true", lines[2].strip("/")
+        self.is_shallow = lines[1] == "true"
+        """A shallow repository's tags may be incomplete (a CI checkout holds only some)."""
         self.subproject = "" if bare else _dvc_subproject(self.path, prefix)
         self.worktree = None if bare else _top_folder(self.path, prefix)
 
@@ -359,8 +344,68 @@ class LocalRepository:
         return ("; this partial clone fetches objects when they are read, which artifacts-show does not "
                 "do in your repository: give the registry's URL as repo, or fetch the object with git")
 
+    def upstream(self) -> Optional[Upstream]:
+        """The remote this repository fetches from: the current branch's remote
+        (``branch.<name>.remote``), else ``origin``, else the only remote; None if none is.
+
+        Its URL is the one ``git remote get-url`` gives (``insteadOf`` applied); its
+        credentials are this repository's own settings that carry them (included files
+        count, as ``actions/checkout`` writes them), for the remote's git to use as this
+        repository's git would.
+        """
+        output = git.run(["config", "-z", "--list", "--show-scope"], cwd=self.path, env=LOCAL_READS)
+        settings = parse_config_list(output)
+        remotes = list(dict.fromkeys(
+            key[len("remote."):-len(".url")] for _, key, _ in settings
+            if key.startswith("remote.") and key.endswith(".url")
+        ))
+        chosen = None
+        if any(key.startswith("branch.") and key.endswith(".remote") for _, key, _ in settings):
+            branch = git.start(["symbolic-ref", "--quiet", "--short", "HEAD"], cwd=self.path, env=LOCAL_READS)
+            current = branch.output(silent_failure_ok=True).decode("utf-8", "surrogateescape").strip()
+            configured = [value for _, key, value in settings if key == f"branch.{current}.remote"]
+            chosen = configured[-1] if current and configured and configured[-1] in remotes else None
+        if chosen is None:
+            chosen = "origin" if "origin" in remotes else remotes[0] if len(remotes) == 1 else None
+        if chosen is None:
+            return None
+        url = git.run(["remote", "get-url", "--", chosen], cwd=self.path, env=LOCAL_READS)
+        credentials = tuple((key, value) for scope, key, value in settings
+                            if scope in ("local", "worktree") and carries_credentials(key))
+        return Upstream(chosen, url.decode("utf-8", "surrogateescape").rstrip("\n"), credentials,
+                        self.worktree or self.path)
+
     def close(self) -> None:
         pass
+
+
+class Upstream(NamedTuple):
+    """Where a local repository fetches from."""
+
+    remote: str
+    """The remote's name (``origin``)."""
+    url: str
+    credentials: Tuple[Tuple[str, str], ...]
+    """The repository's own settings that carry credentials: ``(key, value)`` in order."""
+    folder: str
+    """The folder a relative path URL is relative to."""
+
+
+def carries_credentials(key: str) -> bool:
+    """Whether a git setting (lower-case section and name) authenticates: ``credential.*``,
+    ``http.extraheader`` and ``http.<url>.extraheader``."""
+    return key.startswith("credential.") or (key.startswith("http.") and key.endswith(".extraheader"))
+
+
+def parse_config_list(output: bytes) -> List[Tuple[str, str, str]]:
+    """(scope, key, value) of each entry of ``git config -z --list --show-scope``; a key
+    without ``=`` in the file has the value ``""``."""
+    fields = output.decode("utf-8", "surrogateescape").split("\0")
+    entries = []
+    for scope, entry in zip(fields[::2], fields[1::2]):
+        key, _, value = entry.partition("\n")
+        entries.append((scope, key, value))
+    return entries
 
 
 def _top_folder(path: str, prefix: str) -> str:

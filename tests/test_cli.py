@@ -215,8 +215,8 @@ def test_git_errors_are_one_line():
 
 
 def test_a_clone_without_tags_says_so(tmp_path, example):
-    subprocess.run(["git", "clone", "-q", "--no-tags", "--depth", "1", f"file://{example.path}",
-                    str(tmp_path / "ci")], check=True)
+    subprocess.run(["git", "clone", "-q", "--no-tags", f"file://{example.path}", str(tmp_path / "ci")],
+                   check=True)  # a shallow one answers from its upstream (tests/test_ci_checkouts.py)
     result = cli("churn-model", "--repo", str(tmp_path / "ci"))
     assert result.returncode == 1
     assert "the repository has no tags at all" in result.stderr and "git fetch --tags" in result.stderr

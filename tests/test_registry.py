@@ -16,6 +16,7 @@ from artifacts_show.registry import (
     resolve_latest,
     resolve_stage,
     resolve_version,
+    skipped_counters,
 )
 from artifacts_show.tags import parse_tag, parse_version
 
@@ -231,3 +232,23 @@ def test_equal_counters_fall_back_to_dates_and_larger_counters_stay_later():
     a, b, c = event("m#prod#1", "A", 100), event("m#prod#2", "B", 50), event("m#prod#2", "C", 60)
     assert names_in_order(a, b, c) == ["m#prod#1", "m#prod#2", "m#prod#2"]
     assert latest_event([a, b, c]) == c
+
+
+@pytest.mark.parametrize(("tags", "skipped"), [
+    (["m@v1.0.0->A", "m#prod#1->A", "m#prod#2->A", "m@v1.0.0!#3->A", "m@deprecated#4->A"], None),
+    (["m@v1.0.0->A"], None),  # no counter at all
+    (["m#prod#4->A"], "1-3"),
+    (["m#dev#2->A", "m#prod#4->A", "m#prod!#7->A", "other#prod#1->A"], "1, 3, 5-6"),  # across every tag
+    (["m@v1.0.0!#2->A", "m#prod#3->A"], "1"),  # deregistrations count too
+])
+def test_counters_that_skip_numbers(tags, skipped):
+    warning = skipped_counters(M, history(*tags))
+    if skipped is None:
+        assert warning is None
+    else:
+        assert warning is not None and f"artifact 'm' skip {skipped}:" in warning
+
+
+def test_many_gaps_are_cut_short():
+    warning = skipped_counters(M, history(*(f"m#prod#{2 * index}->A" for index in range(1, 100))))
+    assert warning is not None and "18-18" not in warning and ", 39, and 79 more:" in warning

@@ -1,0 +1,222 @@
+"""Lookups in CI checkouts: shallow, holding one tag or some, with the checkout's credentials.
+
+The example registry: ``churn-model`` v1.1.0 was promoted to prod (``#prod#4``) and then
+rolled back to v1.0.0 (``#prod#7``). A tag-push checkout holding only ``#prod#4`` must not
+answer v1.1.0: a shallow repository answers from its upstream.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+from typing import List, Sequence, Tuple
+
+import pytest
+
+from artifacts_show import GitError, Registry, artifacts_list, artifacts_show
+from artifacts_show.errors import ShallowCheckoutError
+from fixtures.builder import build, git
+from fixtures.registries import EXAMPLE_REGISTRY
+from fixtures.servers import SmartHttpServer, free_port
+from tests.test_lookups import snapshot
+
+TOKEN = "ghs_checkoutToken0123456789"
+HEADER = "AUTHORIZATION: basic " + base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+"""What actions/checkout keeps in ``http.https://github.com/.extraheader``."""
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    base = str(tmp_path_factory.mktemp("served"))
+    built = build(EXAMPLE_REGISTRY, os.path.join(base, "registry.git"), bare=True)
+    server = SmartHttpServer(base)
+    yield server, built
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory):
+    """The same registry behind a server that wants actions/checkout's header."""
+    base = str(tmp_path_factory.mktemp("guarded"))
+    build(EXAMPLE_REGISTRY, os.path.join(base, "registry.git"), bare=True)
+    server = SmartHttpServer(base, credentials=("x-access-token", TOKEN))
+    yield server
+    server.stop()
+
+
+def tag_push_checkout(url: str, tags: Sequence[str], path: str,
+                      config: Sequence[Tuple[str, str]] = ()) -> str:
+    """What actions/checkout does on a tag push with ``fetch-depth: 1``: the pushed tag alone,
+    depth 1, HEAD detached at it (``config`` is set before the fetch, as its token is)."""
+    git("init", "-q", path)
+    git("remote", "add", "origin", url, cwd=path)
+    for key, value in config:
+        git("config", "--add", key, value, cwd=path)
+    git("-c", "protocol.version=2", "fetch", "--no-tags", "--prune", "--depth=1", "origin",
+        *(f"+refs/tags/{tag}:refs/tags/{tag}" for tag in tags), cwd=path)
+    git("checkout", "-q", "--force", f"refs/tags/{tags[0]}", cwd=path)
+    return path
+
+
+@pytest.mark.parametrize("tags", [["churn-model#prod#4"], ["churn-model#prod#7"],
+                                  ["churn-model@v1.1.0", "churn-model#prod#4"]])
+def test_a_tag_push_checkout_answers_from_its_upstream(served, tags, tmp_path):
+    server, built = served
+    checkout = tag_push_checkout(server.url("registry.git"), tags, str(tmp_path / "co"))
+    assert git("rev-parse", "--is-shallow-repository", cwd=checkout).strip() == "true"
+    assert artifacts_show("churn-model", stage="prod", repo=checkout) == {
+        "path": os.path.join("models", "churn.pkl"), "rev": built.commits["churn-1"]}  # rolled back
+    assert artifacts_show("churn-model", repo=checkout)["rev"] == built.commits["churn-3"]
+    assert artifacts_show("nlp:bert", repo=checkout)["rev"] == built.commits["nlp-2"]  # no tag of it here
+    overview = artifacts_list(repo=checkout)
+    assert overview["churn-model"]["stages"]["prod"] == {"version": "v1.0.0", "rev": built.commits["churn-1"]}
+
+
+def test_the_checkout_is_not_written_and_its_git_has_no_transport(served, tmp_path, monkeypatch):
+    server, built = served
+    checkout = tag_push_checkout(server.url("registry.git"), ["churn-model#prod#4"], str(tmp_path / "co"))
+    before = snapshot(checkout)
+    in_checkout: List[Tuple[List[str], str]] = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(args, *rest, **kwargs):
+        if kwargs.get("cwd") == checkout:
+            in_checkout.append(([arg for arg in args[1:] if not arg.startswith("-")],
+                                kwargs["env"].get("GIT_ALLOW_PROTOCOL")))
+        return real_popen(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", recording_popen)
+    assert artifacts_show("churn-model", stage="prod", repo=checkout)["rev"] == built.commits["churn-1"]
+    assert in_checkout == [(["rev-parse"], ""), (["config"], ""), (["remote", "get-url", "origin"], "")]
+    assert snapshot(checkout) == before
+
+
+def test_a_shallow_lookup_costs_what_a_remote_lookup_costs(served, tmp_path, monkeypatch):
+    server, built = served
+    checkout = tag_push_checkout(server.url("registry.git"), ["churn-model#prod#4"], str(tmp_path / "co"))
+    counts = []
+    for repo in (server.url("registry.git"), checkout, checkout):
+        monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / f"cache-{repo == checkout}"))
+        server.stats.clear()
+        assert artifacts_show("churn-model", stage="prod", repo=repo)["rev"] == built.commits["churn-1"]
+        server.wait_idle()
+        counts.append(len(server.stats.requests))
+    assert counts == [5, 5, 2]  # remote cold; the checkout's upstream cold, then warm
+
+
+def test_the_upstream_is_the_current_branch_remote_else_origin_else_the_only_one(served, tmp_path):
+    server, built = served
+    url, dead = server.url("registry.git"), f"http://127.0.0.1:{free_port()}/registry.git"
+    checkout = tag_push_checkout(url, ["churn-model#prod#4"], str(tmp_path / "co"))
+    git("remote", "rename", "origin", "upstream", cwd=checkout)  # the only remote
+    assert artifacts_show("churn-model", stage="prod", repo=checkout)["rev"] == built.commits["churn-1"]
+    git("remote", "add", "origin", dead, cwd=checkout)  # origin wins over others
+    with pytest.raises(ShallowCheckoutError, match="origin"):
+        artifacts_show("churn-model", stage="prod", repo=checkout)
+    git("checkout", "-q", "-b", "main", cwd=checkout)
+    git("config", "branch.main.remote", "upstream", cwd=checkout)  # the current branch's wins
+    assert artifacts_show("churn-model", stage="prod", repo=checkout)["rev"] == built.commits["churn-1"]
+
+
+def test_the_url_is_what_git_remote_get_url_gives(served, tmp_path):
+    server, built = served
+    checkout = tag_push_checkout(server.url("registry.git"), ["churn-model#prod#4"], str(tmp_path / "co"))
+    git("remote", "set-url", "origin", "registry:registry.git", cwd=checkout)
+    git("config", f"url.{server.url('')}.insteadOf", "registry:", cwd=checkout)
+    assert artifacts_show("churn-model", stage="prod", repo=checkout)["rev"] == built.commits["churn-1"]
+
+
+def test_an_upstream_given_as_a_path(served, tmp_path):
+    _, built = served
+    checkout = tag_push_checkout(f"file://{built.path}", ["churn-model#prod#4"], str(tmp_path / "co"))
+    git("remote", "set-url", "origin", os.path.relpath(built.path, checkout), cwd=checkout)
+    assert artifacts_show("churn-model", stage="prod", repo=os.path.join(checkout, "models"))["rev"] \
+        == built.commits["churn-1"]
+
+
+def test_no_remote_is_a_failure_that_says_what_fixes_it(served, tmp_path):
+    server, _ = served
+    checkout = tag_push_checkout(server.url("registry.git"), ["churn-model#prod#4"], str(tmp_path / "co"))
+    git("remote", "remove", "origin", cwd=checkout)
+    with pytest.raises(ShallowCheckoutError) as failure:
+        artifacts_show("churn-model", stage="prod", repo=checkout)
+    assert str(failure.value).startswith(f"{checkout} is a shallow repository")
+    assert "git fetch --unshallow --tags" in str(failure.value) and "--repo" in str(failure.value)
+
+
+def test_an_unreachable_upstream_is_exit_3_with_the_cause_first(served, tmp_path):
+    server, _ = served
+    dead = f"http://127.0.0.1:{free_port()}/registry.git"
+    checkout = tag_push_checkout(server.url("registry.git"), ["churn-model#prod#4"], str(tmp_path / "co"))
+    git("remote", "set-url", "origin", dead, cwd=checkout)
+    result = subprocess.run(["artifacts-show", "churn-model", "--stage", "prod", "--repo", checkout],
+                            capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (3, "")
+    message = result.stderr
+    assert message.startswith(f"artifacts-show: error: origin ({dead}), the upstream this shallow checkout "
+                              "answers from, failed:"), message
+    assert "Failed to connect" in message
+    assert f"(`git fetch --unshallow --tags origin`), or give the registry's URL as repo (--repo {dead})" in message
+
+
+def test_a_complete_checkout_answers_from_its_own_tags_with_no_network(served, tmp_path):
+    server, built = served
+    clone = str(tmp_path / "full")
+    git("clone", "-q", server.url("registry.git"), clone)
+    server.stats.clear()
+    assert artifacts_show("churn-model", stage="prod", repo=clone)["rev"] == built.commits["churn-1"]
+    assert server.stats.requests == []
+
+
+def test_counters_that_skip_numbers_are_named_in_a_warning(served, tmp_path):
+    server, built = served
+    clone = str(tmp_path / "some-tags")
+    git("clone", "-q", "--no-tags", server.url("registry.git"), clone)
+    git("fetch", "-q", "origin", "+refs/tags/churn-model#prod#4:refs/tags/churn-model#prod#4",
+        "+refs/tags/churn-model#staging!#6:refs/tags/churn-model#staging!#6",
+        "+refs/tags/churn-model@v1.1.0:refs/tags/churn-model@v1.1.0", cwd=clone)
+    warnings: List[str] = []
+    with Registry(clone, warn=warnings.append) as registry:
+        assert registry.show("churn-model", stage="prod")["rev"] == built.commits["churn-3"]
+        registry.show("churn-model")
+    assert len(warnings) == 1, warnings
+    assert "churn-model" in warnings[0] and "1-3, 5" in warnings[0] and "git fetch --tags" in warnings[0]
+    complete = str(tmp_path / "all-tags")
+    git("clone", "-q", server.url("registry.git"), complete)
+    with Registry(complete, warn=warnings.append) as registry:
+        registry.show("churn-model", stage="prod")
+    assert len(warnings) == 1
+
+
+def test_the_checkout_credentials_reach_the_upstream_through_the_environment(guarded, tmp_path, monkeypatch):
+    url = guarded.url("registry.git")
+    header_key = f"http.{guarded.url('')}.extraheader"
+    argvs: List[List[str]] = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(args, *rest, **kwargs):
+        argvs.append(list(args))
+        return real_popen(args, *rest, **kwargs)
+
+    # actions/checkout v4 and v5 write the header into .git/config; v6 and later into a file of
+    # their own, included for the checkout's git folder
+    included = str(tmp_path / "git-credentials.config")
+    git("config", "--file", included, header_key, HEADER)
+    v6 = tag_push_checkout(url, ["churn-model#prod#4"], str(tmp_path / "v6"),
+                           config=[(f"includeIf.gitdir:{tmp_path}/v6/.git.path", included)])
+    v4 = tag_push_checkout(url, ["churn-model#prod#4"], str(tmp_path / "v4"), config=[(header_key, HEADER)])
+    monkeypatch.setattr(subprocess, "Popen", recording_popen)
+    cache = str(tmp_path / "cache")
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", cache)
+    for checkout in (v4, v6):
+        assert artifacts_show("churn-model", stage="prod", repo=checkout)["path"] == os.path.join(
+            "models", "churn.pkl")
+    with pytest.raises(GitError, match="could not read Username"):
+        artifacts_show("churn-model", stage="prod", repo=url)  # the server does want the header
+    assert not [argv for argv in argvs if any(TOKEN in arg or HEADER in arg for arg in argv)]
+    for folder, _, files in os.walk(cache):
+        for name in files:
+            with open(os.path.join(folder, name), "rb") as stored:
+                content = stored.read()
+            assert TOKEN.encode() not in content and HEADER.encode() not in content, name
