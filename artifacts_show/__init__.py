@@ -5,7 +5,17 @@ without DVC and without cloning. Importing this package stays light: the
 lookup machinery (and ``yaml``, ``packaging``) loads on first use.
 """
 
-from .errors import ArtifactNotFoundError, ArtifactsShowError, GitError, InvalidArgumentError
+from .errors import (
+    ArtifactNotFoundError,
+    ArtifactsShowError,
+    GitError,
+    GitTimeoutError,
+    InvalidArgumentError,
+    MalformedFileError,
+    OutsideProjectError,
+    ShallowCheckoutError,
+    UnsupportedContentError,
+)
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs more than this package
 if TYPE_CHECKING:
@@ -16,7 +26,12 @@ __all__ = [
     "ArtifactNotFoundError",
     "ArtifactsShowError",
     "GitError",
+    "GitTimeoutError",
     "InvalidArgumentError",
+    "MalformedFileError",
+    "OutsideProjectError",
+    "ShallowCheckoutError",
+    "UnsupportedContentError",
     "Registry",
     "__version__",
     "artifacts_list",

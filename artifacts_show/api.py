@@ -21,7 +21,10 @@ from .errors import (
     ArtifactsShowError,
     GitError,
     InvalidArgumentError,
+    MalformedFileError,
+    OutsideProjectError,
     ShallowCheckoutError,
+    UnsupportedContentError,
 )
 from .names import ArtifactName, parse_full_name, shown, spelled_otherwise, validate_stage
 from .repos import LocalRepository
@@ -84,9 +87,14 @@ def artifacts_show(
         ArtifactNotFoundError: no such artifact, version or stage, or no
             declaration in ``dvc.yaml`` at the answered commit; the message lists
             what exists. Also a LookupError.
-        GitError: git is missing or too old, the repository is not one, or git failed.
-        ArtifactsShowError: the base of all of these; raised as such for a
-            malformed ``dvc.yaml``, naming the file and the commit.
+        GitError: git is missing or too old, the repository is not one, or git failed
+            (:class:`ShallowCheckoutError`: a shallow checkout's upstream cannot answer).
+        MalformedFileError: a malformed ``dvc.yaml`` or parameter file, naming the file
+            and the commit.
+        UnsupportedContentError: a symbolic link, a submodule, a file over 4 MiB where
+            ``dvc.yaml`` or a parameter file is expected.
+        OutsideProjectError: the path leaves the folder paths are reported from.
+        ArtifactsShowError: the base of all of these.
     """
     _validate(name, version, stage)
     with Registry(repo, artifacts=[name]) as session:
@@ -118,8 +126,9 @@ def artifacts_url(
     Raises:
         ArtifactNotFoundError: as :func:`artifacts_show`; also no DVC output records
             the path, no default remote, no remote of that name (saying what exists).
-        ArtifactsShowError: a malformed config, ``.dvc``, ``dvc.yaml`` or ``dvc.lock``
+        MalformedFileError: a malformed config, ``.dvc``, ``dvc.yaml`` or ``dvc.lock``
             file, naming the file and the commit.
+        UnsupportedContentError: as :func:`artifacts_show`; also a remote of a DVC plugin.
     """
     Registry.check(name, version, stage, remote)
     with Registry(repo, artifacts=[name]) as session:
@@ -204,45 +213,30 @@ class Registry:
         checked = [_validate(*query) for query in queries]
         if remote is not None:
             validate_remote(remote)  # before a lookup has fetched anything
-        answers: List[Union[Tuple[ArtifactName, registry.Answer], ArtifactsShowError]] = []
+        outcomes = []
         for artifact, pinned, stage in checked:
             try:
-                answers.append((artifact, self._decide(artifact, pinned, stage)))
+                outcomes.append(_Outcome(artifact, self._decide(artifact, pinned, stage)))
             except ArtifactNotFoundError as missing:
                 if not errors:
                     raise
-                answers.append(missing)
-        wanted = [(artifact, answer.commit) for artifact, answer in
-                  (answer for answer in answers if isinstance(answer, tuple))]
-        with self._files(wanted) as files:  # paths and URLs read through one session
-            paths = self._paths(wanted, files)
+                outcomes.append(_Outcome(artifact, error=missing))
+        decided = [(outcome.artifact, outcome.answer.commit) for outcome in outcomes if outcome.answer]
+        with self._files(decided) as files:  # paths and URLs read through one session
+            paths = self._paths(decided, files)
             locations = self._urls({key: path for key, path in paths.items() if isinstance(path, str)},
                                    remote, files) if urls else {}
         results: List[Union[Dict[str, str], ArtifactsShowError]] = []
-        for answer in answers:
-            if isinstance(answer, ArtifactsShowError):
-                results.append(answer)
-                continue
-            artifact, decided = answer
-            path = paths[(artifact, decided.commit)]
-            location = locations.get((artifact, decided.commit), "")
+        for outcome in outcomes:
             try:
-                for problem in (path, location):
-                    if isinstance(problem, ArtifactsShowError):
-                        raise problem
-                result = {"path": self._reported(str(path)), "rev": decided.commit}
-            except GitError:
-                raise
-            except ArtifactsShowError as problem:
+                results.append(outcome.result(paths, locations if urls else None, self._reported))
+            except ANSWER_ERRORS as problem:
                 if not errors:
                     raise
                 results.append(problem)
                 continue
-            for warning in decided.warnings:
+            for warning in outcome.answer.warnings if outcome.answer else ():
                 self._warn(warning)
-            if urls:
-                result["url"] = str(location)
-            results.append(result)
         return results
 
     def overview(self, paths: bool = False) -> Dict[str, Dict[str, Any]]:
@@ -280,13 +274,8 @@ class Registry:
             result: Dict[str, Any] = {"version": answer.version, "rev": answer.commit}
             if paths:
                 try:
-                    path = found[(artifact, answer.commit)]
-                    if isinstance(path, ArtifactsShowError):
-                        raise path
-                    result["path"] = self._reported(path)
-                except GitError:
-                    raise
-                except ArtifactsShowError as problem:
+                    result["path"] = self._reported(_settled(found[(artifact, answer.commit)]))
+                except ANSWER_ERRORS as problem:
                     result.update(path=None, error=str(problem))
             return result
 
@@ -403,9 +392,7 @@ class Registry:
         for artifact, commit in unread:
             try:
                 found[(artifact, commit)] = path = _declared_path(files().reader(commit), artifact, commit)
-            except GitError:
-                raise
-            except ArtifactsShowError as problem:  # not declared there, or a malformed file
+            except ANSWER_ERRORS as problem:  # not declared there, or a malformed file
                 found[(artifact, commit)] = problem
                 continue
             if memo is not None:
@@ -441,9 +428,7 @@ class Registry:
                 found[(artifact, commit)] = storage.data_url(
                     path, commit=commit, listing=listings[commit], read_file=files().reader(commit),
                     remote=remote, user_config=user_config, checkout=checkout)
-            except GitError:
-                raise
-            except ArtifactsShowError as problem:
+            except ANSWER_ERRORS as problem:
                 found[(artifact, commit)] = problem
         return found
 
@@ -455,7 +440,7 @@ class Registry:
         if subproject:
             relative = posixpath.relpath(path, subproject)
             if relative == ".." or relative.startswith("../"):
-                raise ArtifactsShowError(
+                raise OutsideProjectError(
                     f"artifact path {path} lies outside the DVC sub-project {subproject} "
                     "that repo points into"
                 )
@@ -548,6 +533,42 @@ def classify_upstream(url: str, folder: str) -> RemoteUrl:
             f"the upstream of this shallow checkout cannot be used: {refused}") from None
     assert isinstance(where, RemoteUrl)
     return where
+
+
+ANSWER_ERRORS = (ArtifactNotFoundError, MalformedFileError, UnsupportedContentError, OutsideProjectError)
+"""What spoils one answer and leaves the others of a call alone (git's failures stop the call)."""
+
+
+class _Outcome:
+    """One query of :meth:`Registry.show_many`: its decision, or why there is none."""
+
+    def __init__(self, artifact: ArtifactName, answer: Optional[registry.Answer] = None,
+                 error: Optional[ArtifactsShowError] = None) -> None:
+        self.artifact, self.answer, self.error = artifact, answer, error
+
+    def result(
+        self, paths: Dict[Tuple[ArtifactName, str], Union[str, ArtifactsShowError]],
+        urls: Optional[Dict[Tuple[ArtifactName, str], Union[str, ArtifactsShowError]]],
+        reported: Callable[[str], str],
+    ) -> Dict[str, str]:
+        """The answer as dvc.api gives it (and its ``url`` when ``urls`` are given); raises
+        what spoilt it."""
+        if self.error is not None:
+            raise self.error
+        assert self.answer is not None
+        key = (self.artifact, self.answer.commit)
+        path = _settled(paths[key])
+        url = _settled(urls[key]) if urls is not None else None
+        result = {"path": reported(path), "rev": self.answer.commit}
+        if url is not None:
+            result["url"] = url
+        return result
+
+
+def _settled(found: Union[str, ArtifactsShowError]) -> str:
+    if isinstance(found, ArtifactsShowError):
+        raise found
+    return found
 
 
 def _memo_key(artifact: ArtifactName, commit: str) -> str:

@@ -40,7 +40,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 
-from .errors import ArtifactNotFoundError, ArtifactsShowError
+from .errors import ArtifactNotFoundError, MalformedFileError
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
@@ -99,8 +99,8 @@ class Where:
     def __init__(self, path: str, commit: str) -> None:
         self.path, self.commit = path, commit
 
-    def error(self, problem: str, path: Optional[str] = None) -> ArtifactsShowError:
-        return ArtifactsShowError(f"{path or self.path} at commit {self.commit}: {problem}")
+    def error(self, problem: str, path: Optional[str] = None) -> MalformedFileError:
+        return MalformedFileError(f"{path or self.path} at commit {self.commit}: {problem}")
 
 
 def preload() -> None:

@@ -1,19 +1,15 @@
 """Registry semantics as pure functions over events: no git in here.
 
 An event is a registry tag of one artifact together with the commit it
-points at and, when known, its tagger date. Events are ordered set by set, the
+points at and its tagger date. Events are ordered set by set, the
 sets being a stage's events, one version's registrations and deregistrations,
 and (for deprecation) all of the artifact's events: when every event of the set
 carries a counter, the larger counter is later (equal counters fall back to
 the tagger date, then the tag name); otherwise the tagger date decides, ties
 falling back to the counter (a missing one first), then to the tag name. Each
 rule is a total order on its set (a rule that mixed both per pair would not be
-transitive), and every comparison within a set uses the set's rule.
-
-Only the sets an answer depends on are ordered, and ordering a set by dates
-that are not loaded raises :class:`OrderUnknown` naming the tags. Today every
-repository delivers the dates with its listing (the tag objects come with it);
-the laziness keeps each answer to the comparisons it needs.
+transitive), and every comparison within a set uses the set's rule. Only the
+sets an answer depends on are ordered.
 """
 
 from __future__ import annotations
@@ -40,19 +36,11 @@ MAX_LISTED = 20
 """Not-found messages list at most this many versions or stages, so they stay readable."""
 
 
-class OrderUnknown(Exception):
-    """The answer depends on the order of tags whose tagger dates are not loaded."""
-
-    def __init__(self, tag_names: Sequence[str]) -> None:
-        super().__init__(", ".join(tag_names))
-        self.tag_names = tuple(tag_names)
-
-
 class Event(NamedTuple):
     tag: RegistryTag
     commit: str
-    date: Optional[int] = None
-    """Unix time of the tagger line; None if not loaded; NO_TAGGER_DATE if the tag has none."""
+    date: int
+    """Unix time of the tagger line; NO_TAGGER_DATE if the tag has none."""
 
 
 class Answer(NamedTuple):
@@ -75,9 +63,6 @@ def order_key(events: Sequence[Event]) -> OrderKey:
     counters = [event.tag.counter for event in events]
     if None not in counters and len(set(counters)) == len(counters):
         return lambda event: (event.tag.counter,)
-    undated = [event.tag.name for event in events if event.date is None]
-    if undated:
-        raise OrderUnknown(undated)
     if None not in counters:  # every event has a counter, some share one
         return lambda event: (event.tag.counter, event.date, event.tag.name)
     return lambda event: (

@@ -13,7 +13,7 @@ import os
 
 from . import git
 from ._records import NamedTuple
-from .errors import ArtifactsShowError, GitError, GitTimeoutError
+from .errors import GitError, GitTimeoutError, UnsupportedContentError
 from .registry import NO_TAGGER_DATE
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
@@ -27,11 +27,8 @@ MAX_FILE_BYTES = 4 << 20
 
 
 class TagRecord(NamedTuple):
-    """One annotated tag of a commit: its name, the commit, its tagger date.
-
-    Every listing reads the tag objects, so the date is always known: the
-    registry's lazy ordering (``OrderUnknown``) never has to wait for one here.
-    """
+    """One annotated tag of a commit: its name, the commit, its tagger date (every listing
+    reads the tag objects)."""
 
     name: str
     commit: str
@@ -218,7 +215,8 @@ class CommitFiles:
     def _entry(self, commit: str, path: str) -> Optional[str]:
         """The blob id of the regular file ``path`` at ``commit``; None if there is none."""
         if "\n" in path or "\r" in path:
-            raise ArtifactsShowError(f"{path!r} at commit {commit}: a name with a line break is not read")
+            raise UnsupportedContentError(
+                f"{path!r} at commit {commit}: a name with a line break is not read")
         parent, _, name = path.rpartition("/")
         tree = self._tree(commit, parent)
         entry = tree_entry(tree, name, len(commit) // 2) if tree is not None else None
@@ -227,16 +225,16 @@ class CommitFiles:
         mode, object_id = entry
         where = f"{path} at commit {commit}"
         if mode == b"160000":
-            raise ArtifactsShowError(f"{where} is a submodule, not a file")
+            raise UnsupportedContentError(f"{where} is a submodule, not a file")
         if mode == b"120000":
-            raise ArtifactsShowError(f"{where} is a symbolic link; only files are read")
+            raise UnsupportedContentError(f"{where} is a symbolic link; only files are read")
         return object_id
 
     def _blob(self, path: str, commit: str, object_id: str) -> Optional[Tuple[str, bytes]]:
         try:
             return self._read(object_id)
         except git.ObjectTooLarge as large:
-            raise ArtifactsShowError(
+            raise UnsupportedContentError(
                 f"{path} at commit {commit} is {large.size} bytes, more than the "
                 f"{large.limit} bytes artifacts-show reads"
             ) from None
@@ -255,9 +253,7 @@ class CommitFiles:
                 object_id = self._entry(commit, path)
                 if object_id is not None and self._blob(path, commit, object_id) is None:
                     missing.append(object_id)
-            except GitError:
-                raise
-            except ArtifactsShowError:
+            except UnsupportedContentError:
                 continue
         if missing:
             self._fetch_missing(sorted(set(missing)))

@@ -53,7 +53,7 @@ import re
 
 from ._records import NamedTuple
 from .dvcyaml import Where, is_url, load_yaml
-from .errors import ArtifactNotFoundError, ArtifactsShowError
+from .errors import ArtifactNotFoundError, MalformedFileError, UnsupportedContentError
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
@@ -235,7 +235,7 @@ def data_url(
         ArtifactNotFoundError: no DVC output records the path (a file in git, a
             file inside a tracked directory, a stage never run, ``cache: false``),
             no default remote, no remote of that name; the message says what exists.
-        ArtifactsShowError: a malformed config, ``.dvc``, ``dvc.yaml`` or
+        MalformedFileError: a malformed config, ``.dvc``, ``dvc.yaml`` or
             ``dvc.lock`` file, naming the file and the commit.
     """
     if is_url(path):
@@ -310,7 +310,7 @@ def _find_output(path: str, commit: str, layout: _Layout, project: str, read_fil
 def _read(read_file: FileReader, name: str, commit: str) -> bytes:
     content = read_file(name)
     if content is None:  # listed, yet not a regular file
-        raise ArtifactsShowError(f"{name} at commit {commit} is listed but is not a file")
+        raise UnsupportedContentError(f"{name} at commit {commit} is listed but is not a file")
     return content
 
 
@@ -470,17 +470,17 @@ def parse_config(text: str, label: str) -> Dict[str, Any]:
                 raise ValueError(f"option '{key}' given twice")
             current[key] = value
         except ValueError as problem:
-            raise ArtifactsShowError(f"{label}: invalid DVC config at line {number}: {problem}") from None
+            raise MalformedFileError(f"{label}: invalid DVC config at line {number}: {problem}") from None
     config: Dict[str, Any] = {"remote": {}}
     for name, options in sections.items():
         try:
             lowered = {key.lower(): _interpolated(value, options, sections.get("DEFAULT", {}), (key,))
                        for key, value in options.items()}
         except ValueError as problem:
-            raise ArtifactsShowError(f"{label}: invalid DVC config in [{name}]: {problem}") from None
+            raise MalformedFileError(f"{label}: invalid DVC config in [{name}]: {problem}") from None
         named = re.fullmatch(r'\s*(remote|machine|db)\s*"(.*)"\s*', name.lower())
         if name.strip().lower() in ("remote", "machine", "db"):
-            raise ArtifactsShowError(f"{label}: invalid DVC config: [{name}] has no name ([{name} \"name\"])")
+            raise MalformedFileError(f"{label}: invalid DVC config: [{name}] has no name ([{name} \"name\"])")
         if named:
             config.setdefault(named.group(1), {})[named.group(2)] = lowered
         else:
@@ -596,7 +596,7 @@ def _load_config(
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ArtifactsShowError(f"{label}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            raise MalformedFileError(f"{label}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         level = parse_config(text, label)
         for name, options in level["remote"].items():
             if isinstance(options.get("url"), str):
@@ -607,7 +607,7 @@ def _load_config(
         _check_remote(name, options, origins.get(name, "the DVC config"))
     core_remote = merged.get("core", {}).get("remote")
     if isinstance(core_remote, list):
-        raise ArtifactsShowError(f"DVC config at commit {commit}: core.remote must be one name")
+        raise MalformedFileError(f"DVC config at commit {commit}: core.remote must be one name")
     if core_remote:
         merged["core"]["remote"] = core_remote.lower()
     return merged
@@ -660,7 +660,7 @@ def _check_remote(name: str, options: Options, label: str) -> None:
         if scheme == "ssh" and "port" in options:
             _port(options["port"])
     except ValueError as problem:
-        raise ArtifactsShowError(f"{label}: remote '{name}': {problem}") from None
+        raise MalformedFileError(f"{label}: remote '{name}': {problem}") from None
 
 
 def _flag(options: Options, key: str) -> Optional[bool]:
@@ -699,7 +699,7 @@ def _remote_settings(
     if parsed.scheme != "remote":
         return url, options
     if name.lower() in seen:
-        raise ArtifactsShowError(f"DVC config at commit {commit}: remote '{name}' refers to itself")
+        raise MalformedFileError(f"DVC config at commit {commit}: remote '{name}' refers to itself")
     base_url, base = _remote_settings(config, parsed.netloc, commit, (*seen, name.lower()))
     url = base_url + "/" + parsed.path.lstrip("/")
     return url, {**base, **options, "url": url}
@@ -711,7 +711,7 @@ def _storage_url(url: str, options: Options, output: _Output, project: str, name
     where = f"remote '{name}' ({url}) at commit {commit}"
     scheme = _scheme(url)
     if scheme in PLUGIN_SCHEMES:
-        raise ArtifactsShowError(
+        raise UnsupportedContentError(
             f"{where}: {scheme}:// remotes need DVC's {PLUGIN_SCHEMES[scheme]} plugin, "
             "whose URLs artifacts-show does not form"
         )
@@ -729,11 +729,11 @@ def _storage_url(url: str, options: Options, output: _Output, project: str, name
                 f"of {output.path} in it: it was not pushed there"
             )
         if scheme not in _VERSION_SUFFIX:
-            raise ArtifactsShowError(f"{where}: DVC keeps no versions on {scheme or 'local'} remotes")
+            raise MalformedFileError(f"{where}: DVC keeps no versions on {scheme or 'local'} remotes")
         return printed(located + _VERSION_SUFFIX[scheme] + version)
     hash_name = output.entry.get("hash")
     if hash_name not in (None, "md5", "md5-dos2unix"):
-        raise ArtifactsShowError(f"{output.source} at commit {commit}: unknown hash '{hash_name}' "
+        raise MalformedFileError(f"{output.source} at commit {commit}: unknown hash '{hash_name}' "
                                  f"for {output.path}")
     prefix = ("files", "md5") if hash_name == "md5" else ()
     if not scheme:  # DVC's local object store appends the parts to its folder as they are: a/ + /ab
@@ -745,7 +745,7 @@ def _version_aware(url: str, scheme: str, options: Options, where: str) -> bool:
     version_aware = _flag(options, "version_aware")
     if _flag(options, "worktree"):
         if version_aware is False:
-            raise ArtifactsShowError(f"{where}: worktree remotes require version_aware cloud")
+            raise MalformedFileError(f"{where}: worktree remotes require version_aware cloud")
         return True
     if version_aware is None and scheme == "azure":
         from urllib.parse import parse_qs
@@ -784,6 +784,6 @@ def _file_system(url: str, scheme: str, options: Options) -> Tuple[str, Callable
     try:
         port = _port(options["port"]) if scheme == "ssh" and "port" in options else parts.port
     except ValueError as problem:
-        raise ArtifactsShowError(f"remote {url}: {problem}") from None
+        raise MalformedFileError(f"remote {url}: {problem}") from None
     netloc = host + (f":{port}" if port else "")
     return path, lambda located: f"{scheme}://{netloc}/" + located.lstrip("/")

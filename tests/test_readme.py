@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -33,9 +35,9 @@ def test_ci_runs_the_readme_test_command():
         assert test_command in ci.read().splitlines()
 
 
-def console_examples() -> list:
-    """(command, output) of every ``$ artifacts-show ...`` line in the README's console blocks."""
-    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as readme:
+def console_examples(page: str) -> list:
+    """(command, output) of every ``$ artifacts-show ...`` line in a page's console blocks."""
+    with open(os.path.join(ROOT, page), encoding="utf-8") as readme:
         text = readme.read()
     examples = []
     for block in re.findall(r"```console\n(.*?)```", text, re.S):
@@ -45,9 +47,13 @@ def console_examples() -> list:
     return examples
 
 
-def test_the_readme_shows_real_output():
-    examples = console_examples()
-    assert len(examples) >= 3
+PAGES = ["README.md", *sorted(f"docs/{name}" for name in os.listdir(os.path.join(ROOT, "docs")))]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_pages_show_real_output(page):
+    examples = console_examples(page)
+    assert len(examples) >= 3 or page != "README.md"
     for command, output in examples:
         arguments = command.split()
         assert arguments[0] == "artifacts-show"

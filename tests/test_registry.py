@@ -1,6 +1,5 @@
 """Registry semantics from lists of tags alone: no git."""
 
-from typing import Optional
 
 import pytest
 
@@ -9,8 +8,6 @@ from artifacts_show.names import ArtifactName
 from artifacts_show.registry import (
     NO_TAGGER_DATE,
     Event,
-    OrderUnknown,
-    latest as latest_event,
     order_key,
     overview,
     resolve_latest,
@@ -18,21 +15,24 @@ from artifacts_show.registry import (
     resolve_version,
     skipped_counters,
 )
+from artifacts_show.registry import (
+    latest as latest_event,
+)
 from artifacts_show.tags import parse_tag, parse_version
 
 M = ArtifactName("", "m")
 
 
-def history(*tags: str, dated: bool = True):
+def history(*tags: str):
     """Events from 'name->COMMIT' strings, dated in the order given (as the tools create them)."""
     events = []
     for index, spec in enumerate(tags):
         name, commit = spec.split("->")
-        events.append(Event(parse_tag(name), commit, 1000 + index if dated else None))
+        events.append(Event(parse_tag(name), commit, 1000 + index))
     return events
 
 
-def event(name: str, commit: str = "A", date: Optional[int] = None) -> Event:
+def event(name: str, commit: str = "A", date: int = 0) -> Event:
     return Event(parse_tag(name), commit, date)
 
 
@@ -176,36 +176,6 @@ def test_a_tag_without_tagger_orders_as_the_oldest():
     events = [Event(parse_tag("m#prod"), "A", NO_TAGGER_DATE), Event(parse_tag("m#prod!"), "A", 10)]
     with pytest.raises(ArtifactNotFoundError):
         resolve_stage(M, events, "prod")
-
-
-def test_order_unknown_names_the_tags_without_dates():
-    with pytest.raises(OrderUnknown) as info:
-        latest_event([event("m#prod", "A"), event("m#prod#3", "B"), event("m#prod!", "A", date=4)])
-    assert info.value.tag_names == ("m#prod", "m#prod#3")
-
-
-def test_order_unknown_only_when_the_answer_depends_on_it():
-    undated = dict(dated=False)
-    assert latest("m@v1.0.0->A", "m@v2.0.0->B", "m#prod#1->A", **undated) == "B"
-    assert stage("prod", "m@v1.0.0->A", "m#prod#1->A", "m#prod#2->B", **undated) == "B"
-    assert pinned("v1.0.0", "m@v1.0.0->A", **undated).commit == "A"
-    with pytest.raises(OrderUnknown):
-        latest("m@v1.0.0->A", "m@v1.0.0!#1->A", **undated)
-    with pytest.raises(OrderUnknown):
-        stage("prod", "m#prod->A", "m#prod#1->B", **undated)
-
-
-def test_dates_are_needed_only_for_the_sets_an_answer_reads():
-    """GTO writes version tags without counters: only sets holding such a tag need dates."""
-    undated = dict(dated=False)
-    gto = ["m@v1.0.0->A", "m@v2.0.0->B", "m@v2.0.0!->B", "m#prod#1->A", "m#prod#2->B", "m@v3.0.0->C"]
-    assert latest(*gto, **undated) == "C"  # the greatest is alive: v2's deregistration never read
-    assert pinned("v1.0.0", *gto, **undated).commit == "A"
-    assert stage("dev", *gto, "m#dev#3->C", **undated) == "C"  # C has no deregistration
-    with pytest.raises(OrderUnknown):
-        stage("prod", *gto, **undated)  # is B still registered? v2.0.0 and v2.0.0! have no counter
-    with pytest.raises(OrderUnknown):
-        latest(*gto[:5], **undated)  # v2.0.0 is the greatest: is it alive?
 
 
 def test_overview_answers_as_the_single_lookups_do():

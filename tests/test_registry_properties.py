@@ -1,14 +1,13 @@
 """Property tests of the registry semantics (hypothesis) on random histories of one artifact.
 
-Lazy decisions (dates loaded only for the tags :class:`OrderUnknown` names) must
-equal eager ones (every date loaded); the order of a set must be total and
-independent of the order the events come in; the overview must equal the
-single lookups.
+The order of a set must be total and independent of the order the events come
+in; the overview must equal the single lookups; a stage's answer must equal that
+of a sort-and-walk reference.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,13 +17,11 @@ from artifacts_show.names import ArtifactName
 from artifacts_show.registry import (
     NO_TAGGER_DATE,
     Event,
-    OrderUnknown,
     latest,
     order_key,
     overview,
     resolve_latest,
     resolve_stage,
-    resolve_version,
 )
 from artifacts_show.tags import Action, RegistryTag, format_tag, parse_version
 
@@ -64,46 +61,6 @@ def outcome(decide: Callable[[List[Event]], object], events: List[Event]) -> obj
         return decide(events)
     except ArtifactNotFoundError as error:
         return ("not found", str(error))
-
-
-def lazily(decide: Callable[[List[Event]], object], events: List[Event]) -> Tuple[object, int]:
-    """Decide with no dates, loading only the dates asked for; also how many were loaded."""
-    dates: Dict[str, int] = {event.tag.name: event.date for event in events}  # type: ignore[misc]
-    current = [event._replace(date=None) for event in events]
-    loaded = 0
-    while True:
-        try:
-            return outcome(decide, current), loaded
-        except OrderUnknown as unknown:
-            assert unknown.tag_names, "OrderUnknown must name the tags it needs"
-            wanted = set(unknown.tag_names)
-            assert all(event.date is None for event in current if event.tag.name in wanted)
-            current = [event._replace(date=dates[event.tag.name]) if event.tag.name in wanted else event
-                       for event in current]
-            loaded += len(wanted)
-
-
-DECISIONS = [lambda events: resolve_latest(M, events)]
-DECISIONS += [lambda events, stage=stage: resolve_stage(M, events, stage) for stage in STAGES]
-DECISIONS += [lambda events, version=version: resolve_version(M, events, parse_version(version))
-              for version in VERSIONS]
-DECISIONS += [lambda events: overview(M, events)]
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.lists(steps, max_size=14))
-def test_lazy_decisions_equal_eager_ones(history):
-    events = build_events(history)
-    for decide in DECISIONS:
-        assert lazily(decide, events)[0] == outcome(decide, events)
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(steps, max_size=14))
-def test_no_date_is_needed_when_every_tag_has_a_counter(history):
-    events = [event for event in build_events(history) if event.tag.counter is not None]
-    for decide in DECISIONS:
-        assert lazily(decide, events)[1] == 0
 
 
 @settings(max_examples=300, deadline=None)
