@@ -6,7 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from artifacts_show import ArtifactNotFoundError, ArtifactsShowError
+from artifacts_show import (
+    ArtifactNotFoundError,
+    MalformedFileError,
+)
 from artifacts_show.dvcyaml import Where, artifact_path, load_yaml
 
 
@@ -36,7 +39,7 @@ def test_url_paths_unchanged(url):
      (".", "leaves the repository")],
 )
 def test_paths_refused(path, problem):
-    with pytest.raises(ArtifactsShowError, match=problem) as info:
+    with pytest.raises(MalformedFileError, match=problem) as info:
         path_of(f"artifacts: {{m: {{path: {path}}}}}")
     assert "dvc.yaml at commit c0ffee" in str(info.value)
     assert not isinstance(info.value, ArtifactNotFoundError)
@@ -94,7 +97,7 @@ def test_escaped_interpolation_is_literal():
     ],
 )
 def test_interpolation_errors(text, files, problem):
-    with pytest.raises(ArtifactsShowError, match=problem):
+    with pytest.raises(MalformedFileError, match=problem):
         path_of(text, files=files)
 
 
@@ -113,7 +116,7 @@ def test_interpolation_errors(text, files, problem):
     ],
 )
 def test_malformed(content, problem):
-    with pytest.raises(ArtifactsShowError, match=problem) as info:
+    with pytest.raises(MalformedFileError, match=problem) as info:
         path_of(content)
     assert "dvc.yaml at commit c0ffee" in str(info.value)
 
@@ -172,7 +175,7 @@ def test_scalars_are_typed_and_written_as_dvc_does(value, written):
 @pytest.mark.parametrize("value", ["0x_", "+_", "._", "!!int 1:30", "!!bool maybe", "2001-13-45", "=", "<<"])
 def test_scalars_ruamel_cannot_build_are_errors(value):
     """DVC fails on each as well (for '!!bool maybe' its lookup takes ruamel's KeyError for 'not found')."""
-    with pytest.raises(ArtifactsShowError, match="params.yaml at commit c0ffee: invalid YAML"):
+    with pytest.raises(MalformedFileError, match="params.yaml at commit c0ffee: invalid YAML"):
         interpolated(value)
 
 
@@ -187,13 +190,13 @@ def test_a_yaml_1_1_directive_brings_back_yaml_1_1_scalars(header, written):
 
 
 def test_other_yaml_versions_are_errors():
-    with pytest.raises(ArtifactsShowError, match="YAML 1.3 is not supported"):
+    with pytest.raises(MalformedFileError, match="YAML 1.3 is not supported"):
         path_of("%YAML 1.3\n---\nartifacts: {m: {path: a}}\n")
 
 
 @pytest.mark.parametrize("value", ["010", "1e5", "true", "null", "!!binary aGk="])
 def test_a_whole_path_from_one_variable_must_be_a_string(value):
-    with pytest.raises(ArtifactsShowError, match=r"artifacts.m.path '\$\{x\}' must be a string"):
+    with pytest.raises(MalformedFileError, match=r"artifacts.m.path '\$\{x\}' must be a string"):
         interpolated(value, text="artifacts: {m: {path: '${x}'}}")
 
 
@@ -211,12 +214,12 @@ def test_a_whole_path_from_one_string_variable():
     ],
 )
 def test_values_dvc_cannot_hold_fail_the_whole_file(params, problem):
-    with pytest.raises(ArtifactsShowError, match=problem):
+    with pytest.raises(MalformedFileError, match=problem):
         path_of("artifacts: {m: {path: 'v/${x}'}}", files={"params.yaml": params.encode()})
 
 
 def test_unsupported_values_in_vars_and_selected_keys():
-    with pytest.raises(ArtifactsShowError, match=r"type 'date' in 'vars\[1\]:d'"):
+    with pytest.raises(MalformedFileError, match=r"type 'date' in 'vars\[1\]:d'"):
         path_of("vars: [{x: 1}, {d: 2001-12-14}]\nartifacts: {m: {path: 'v/${x}'}}")
     files = {"p.yaml": b"x: 1\nd: 2001-12-14\n"}  # DVC checks only the keys it selects
     assert path_of("vars: ['p.yaml:x']\nartifacts: {m: {path: 'v/${x}'}}", files=files) == "v/1"
@@ -239,7 +242,7 @@ def test_variables_select_as_dvc_parser_reads_them(key, path):
     params = b"x: [a, b, c]\nd: {k: v, l: [1]}\na/b: s\n'\xc3\xa9:@+ $': u\n"
     text = f"artifacts: {{m: {{path: 'w/${{{key}}}'}}}}"
     if path is None:
-        with pytest.raises(ArtifactsShowError, match="could not find"):
+        with pytest.raises(MalformedFileError, match="could not find"):
             path_of(text, files={"params.yaml": params})
     else:
         assert path_of(text, files={"params.yaml": params}) == path
@@ -264,9 +267,9 @@ def test_artifact_names_are_interpolated_and_the_later_of_two_alike_wins():
     assert path_of("artifacts:\n  m\\${x}: {path: c}\n", name="m${x}", files=files) == "c"
     with pytest.raises(ArtifactNotFoundError, match="it declares: m"):
         path_of("artifacts:\n  ${x}: {path: a}\n", name="o", files=files)
-    with pytest.raises(ArtifactsShowError, match="is int once interpolated, not a string"):
+    with pytest.raises(MalformedFileError, match="is int once interpolated, not a string"):
         path_of("artifacts:\n  ${n}: {path: a}\n  m: {path: b}\n", files=files)
-    with pytest.raises(ArtifactsShowError, match="could not find 'y'"):
+    with pytest.raises(MalformedFileError, match="could not find 'y'"):
         path_of("artifacts:\n  ${y}: {path: a}\n  m: {path: b}\n", files=files)
 
 
@@ -274,13 +277,13 @@ def test_artifact_names_are_interpolated_and_the_later_of_two_alike_wins():
     "[{x: '${y}'}, {y: 1}]", "[{'${y}': 1}]", "['${f}.yaml']", "[{x: [a, {b: 'c${d}'}]}]",
 ])
 def test_interpolation_inside_vars_is_refused_even_when_unused(vars_section):
-    with pytest.raises(ArtifactsShowError, match="'vars' cannot interpolate"):
+    with pytest.raises(MalformedFileError, match="'vars' cannot interpolate"):
         path_of(f"vars: {vars_section}\nartifacts: {{m: {{path: plain}}}}")
     assert path_of("vars: [{x: 'a\\${y}'}]\nartifacts: {m: {path: 'w/${x}'}}") == "w/a${y}"
 
 
 def test_a_brace_inside_a_variable_is_part_of_its_name():
-    with pytest.raises(ArtifactsShowError, match="could not find 'x{y'"):
+    with pytest.raises(MalformedFileError, match="could not find 'x{y'"):
         path_of("artifacts: {m: {path: 'a/${x{y}'}}", files={"params.yaml": b"x: 1\n"})
     assert path_of("artifacts: {m: {path: 'a/${x{y}'}}", files={"params.yaml": b"'x{y': 2\n"}) == "a/2"
 
@@ -293,14 +296,14 @@ def test_yaml_1_1_words_are_artifact_names(key):
 @pytest.mark.parametrize("key", ["1", "true", "null", "~", "1e5", "0o17", "010", "2001-12-14"])
 def test_artifact_names_that_are_not_strings_make_the_file_an_error(key):
     content = f"artifacts:\n  {key}: {{path: p}}\n  m: {{path: q}}\n"
-    with pytest.raises(ArtifactsShowError, match="not a string: quote it") as info:
+    with pytest.raises(MalformedFileError, match="not a string: quote it") as info:
         path_of(content)
     assert not isinstance(info.value, ArtifactNotFoundError)
     assert path_of(content.replace(f"  {key}:", f"  '{key}':")) == "q"
 
 
 def test_artifacts_set_to_nothing_is_an_error():
-    with pytest.raises(ArtifactsShowError, match="'artifacts' must be a mapping, found nothing") as info:
+    with pytest.raises(MalformedFileError, match="'artifacts' must be a mapping, found nothing") as info:
         path_of("artifacts:\n")
     assert not isinstance(info.value, ArtifactNotFoundError)
 
@@ -310,7 +313,7 @@ def test_empty_looking_documents_are_empty_mappings(document):
     with pytest.raises(ArtifactNotFoundError, match="declares no artifacts"):
         path_of(document + "\n")
     for params in ("params.yaml", "p.json"):
-        with pytest.raises(ArtifactsShowError, match="could not find 'x'"):
+        with pytest.raises(MalformedFileError, match="could not find 'x'"):
             path_of(f"vars: [{params}]\nartifacts: {{m: {{path: 'v/${{x}}'}}}}",
                     files={params: (document if params.endswith("yaml") else "[]").encode()})
 
@@ -318,7 +321,7 @@ def test_empty_looking_documents_are_empty_mappings(document):
 @pytest.mark.parametrize(("content", "problem"), [(b"\xef\xbb\xbf{\"x\": 1}", "invalid JSON"),
                                                   ('{"x": 1}'.encode("utf-16"), "not UTF-8")])
 def test_json_is_read_as_strict_utf8_text(content, problem):
-    with pytest.raises(ArtifactsShowError, match=problem):
+    with pytest.raises(MalformedFileError, match=problem):
         path_of("vars: [p.json]\nartifacts: {m: {path: 'v/${x}'}}", files={"p.json": content})
 
 
@@ -344,7 +347,7 @@ def test_merge_keys_as_ruamel_merges_them(artifacts, path):
     ],
 )
 def test_merge_key_errors(artifacts, problem):
-    with pytest.raises(ArtifactsShowError, match=problem):
+    with pytest.raises(MalformedFileError, match=problem):
         path_of(f"artifacts:\n  {artifacts}\n")
 
 
@@ -399,7 +402,7 @@ def test_backslashes_from_interpolated_values_are_separators():
 )
 def test_backslash_paths_refused_like_their_slash_forms(dvcyaml, path, problem):
     """DVC clamps these at the repository root (abs/x, x, .); refused here, as '/x' and '../x' are."""
-    with pytest.raises(ArtifactsShowError, match=problem):
+    with pytest.raises(MalformedFileError, match=problem):
         path_of(f"artifacts: {{m: {{path: '{path}'}}}}", dvcyaml=dvcyaml)
 
 
@@ -407,7 +410,7 @@ def test_backslashes_in_vars_file_names_are_characters():
     files = {"nlp/conf\\p.yaml": b"x: 2\n", "nlp/conf/p.yaml": b"x: 1\n", "nlp/\\q.yaml": b"y: 3\n"}
     text = "vars: ['conf\\p.yaml', '\\q.yaml']\nartifacts: {m: {path: 'v/${x}${y}'}}"
     assert path_of(text, dvcyaml="nlp/dvc.yaml", files=files) == "nlp/v/23"
-    with pytest.raises(ArtifactsShowError, match=r"vars file nlp/\.\.\\p\.yaml does not exist"):
+    with pytest.raises(MalformedFileError, match=r"vars file nlp/\.\.\\p\.yaml does not exist"):
         path_of("vars: ['..\\p.yaml']\nartifacts: {m: {path: '${x}'}}", dvcyaml="nlp/dvc.yaml",
                 files={"p.yaml": b"x: 1\n"})
 
@@ -421,7 +424,7 @@ def test_an_alias_bomb_in_vars_is_looked_at_once_per_shared_node(monkeypatch):
     real = dvcyaml._check_values
     monkeypatch.setattr(dvcyaml, "_check_values", lambda *args: calls.append(1) or real(*args))
     content = (BOMB + "vars: [{i: *i}]\nartifacts: {m: {path: '${i}'}}\n").encode()
-    with pytest.raises(ArtifactsShowError, match="must be a string, found a list"):
+    with pytest.raises(MalformedFileError, match="must be a string, found a list"):
         dvcyaml.artifact_path(content, dvcyaml_path="dvc.yaml", name="m", commit="c", read_file=lambda path: None)
     assert len(calls) < 200  # 9 levels of 10 aliases: 10**9 nodes if walked naively
 
@@ -432,12 +435,12 @@ def test_an_alias_bomb_written_into_a_path_is_refused_at_once(use):
     from fixtures.hostile import BOMB
 
     content = BOMB + f"vars: [{{i: *i, m: {{a: *i}}}}]\nartifacts: {{m: {{path: '{use}'}}}}\n"
-    with pytest.raises(ArtifactsShowError, match="holds more than 10,000 values"):
+    with pytest.raises(MalformedFileError, match="holds more than 10,000 values"):
         path_of(content)
 
 
 def test_a_list_that_holds_itself_is_refused():
-    with pytest.raises(ArtifactsShowError, match="holds more than 10,000 values"):
+    with pytest.raises(MalformedFileError, match="holds more than 10,000 values"):
         path_of("vars: [{x: &x [1, *x]}]\nartifacts: {m: {path: 'a/${x}'}}\n")
 
 
@@ -448,20 +451,20 @@ def test_a_list_that_holds_itself_is_refused():
 ])
 def test_deep_nesting_is_refused_not_a_crash(document):
     # newer libyaml refuses on its own ("maximum nesting depth"); older ones would crash
-    with pytest.raises(ArtifactsShowError, match="nested deeper than|maximum nesting depth"):
+    with pytest.raises(MalformedFileError, match="nested deeper than|maximum nesting depth"):
         artifact_path(document.encode(), dvcyaml_path="dvc.yaml", name="m", commit="c", read_file=lambda path: None)
 
 
 def test_a_huge_integer_in_a_path_is_an_error():
     content = b"vars: [{n: " + b"1" * 5000 + b"}]\nartifacts:\n  m:\n    path: m${n}.pkl\n"
-    with pytest.raises(ArtifactsShowError, match="integer string conversion|cannot interpolate"):
+    with pytest.raises(MalformedFileError, match="integer string conversion|cannot interpolate"):
         artifact_path(content, dvcyaml_path="dvc.yaml", name="m", commit="c", read_file=lambda path: None)
 
 
 def test_deeply_nested_json_vars_is_an_error():
     content = b"vars: [p.json]\nartifacts:\n  m:\n    path: m${b}.pkl\n"
     nested = b"[" * 100_000 + b"]" * 100_000
-    with pytest.raises(ArtifactsShowError, match="p.json"):
+    with pytest.raises(MalformedFileError, match="p.json"):
         artifact_path(content, dvcyaml_path="dvc.yaml", name="m", commit="c",
                       read_file=lambda path: b'{"a": ' + nested + b"}" if path == "p.json" else None)
 
@@ -489,7 +492,7 @@ def test_the_key_grammar_accepts_what_dvc_accepts(text):
 
 
 def test_an_integer_too_long_to_write_inside_a_mapping_is_an_error():
-    with pytest.raises(ArtifactsShowError, match="cannot interpolate 'x'.*digits"):
+    with pytest.raises(MalformedFileError, match="cannot interpolate 'x'.*digits"):
         path_of("vars: [{x: {a: 0x" + "f" * 4000 + "}}]\nartifacts: {m: {path: 'w/${x}'}}")
 
 
@@ -498,5 +501,5 @@ def test_merging_into_an_aliased_mapping_changes_only_the_one_named():
     files = {"params.yaml": b"a: &x {p: 1}\nb: *x\n"}
     text = "vars: [{a: {q: 2}}]\nartifacts: {m: {path: 'w/${b}/${a.q}'}}"
     assert path_of(text, files=files) == "w/--p 1/2"
-    with pytest.raises(ArtifactsShowError, match="could not find 'b.q'"):
+    with pytest.raises(MalformedFileError, match="could not find 'b.q'"):
         path_of("vars: [{a: {q: 2}}]\nartifacts: {m: {path: 'w/${b.q}'}}", files=files)

@@ -12,8 +12,9 @@ import pytest
 from artifacts_show import (
     ArtifactNotFoundError,
     ArtifactsShowError,
-    GitError,
     InvalidArgumentError,
+    MalformedFileError,
+    UnsupportedContentError,
     artifacts_show,
 )
 from artifacts_show.registry import MAX_LISTED
@@ -86,25 +87,25 @@ def hostile_repo(request, hostile):
 
 def test_alias_bomb_is_not_expanded(hostile, hostile_repo):
     assert artifacts_show("m", version="v1.1.0", repo=hostile_repo)["rev"] == hostile.commits["B"]
-    with pytest.raises(ArtifactsShowError, match="cannot interpolate 'i': it holds more than 10,000 values"):
+    with pytest.raises(MalformedFileError, match="cannot interpolate 'i': it holds more than 10,000 values"):
         artifacts_show("bomb:m", repo=hostile_repo)
 
 
 def test_huge_dvc_yaml_is_refused_unread(hostile_repo):
-    with pytest.raises(ArtifactsShowError, match=r"dvc.yaml at commit [0-9a-f]{40} is 52428828 bytes, "
+    with pytest.raises(UnsupportedContentError, match=r"dvc.yaml at commit [0-9a-f]{40} is 52428828 bytes, "
                        r"more than the 4194304 bytes artifacts-show reads"):
         artifacts_show("m", version="v2.0.0", repo=hostile_repo)
 
 
 def test_binary_dvc_yaml(hostile_repo):
-    with pytest.raises(ArtifactsShowError, match="not UTF-8"):
+    with pytest.raises(MalformedFileError, match="not UTF-8"):
         artifacts_show("m", version="v3.0.0", repo=hostile_repo)
 
 
 def test_look_alike_tags_do_not_count(hostile, hostile_repo):
     # Of 3,200 look-alikes none is a version of 'm' except m@v1.0.N-x, all pre-releases of
     # v1.0.N and all below v3.0.0: the latest is the binary dvc.yaml's commit, D.
-    with pytest.raises(ArtifactsShowError, match="not UTF-8"):
+    with pytest.raises(MalformedFileError, match="not UTF-8"):
         artifacts_show("m", repo=hostile_repo)
     assert artifacts_show("m", version="v1.0.399-x", repo=hostile_repo)["rev"] == hostile.commits["A"]
     stages = {tag.name.split("#")[1] for tag in LOOK_ALIKES if tag.name.startswith("m#")}
@@ -123,7 +124,8 @@ def test_one_unreadable_file_spoils_only_its_own_answer(tmp_path):
     """Too large a parameter file, a symbolic link for dvc.yaml: that artifact's error, in its
     place; the other lookups of the same call are answered, locally and over HTTP."""
     from artifacts_show import Registry
-    from fixtures.builder import Commit, Registry as Data, Symlink, Tag
+    from fixtures.builder import Commit, Symlink, Tag
+    from fixtures.builder import Registry as Data
     from fixtures.servers import reached_as
 
     data = Data([

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from artifacts_show import ArtifactsShowError, artifacts_show
+from artifacts_show import ArtifactsShowError, OutsideProjectError, artifacts_show
 from fixtures.builder import Commit, Registry, Tag, build, git
 from fixtures.registries import CASES, EXAMPLE_LOOKUPS, EXAMPLE_REGISTRY, M_YAML, MONOREPO
 from tests.lookups import check
@@ -94,7 +94,7 @@ def test_dvc_subproject(build_registry, where, name, expected):
 
 def test_artifact_outside_the_subproject_is_an_error(build_registry):
     built = build_registry("subproject", SUBPROJECT)
-    with pytest.raises(ArtifactsShowError, match="outside the DVC sub-project sub"):
+    with pytest.raises(OutsideProjectError, match="outside the DVC sub-project sub"):
         artifacts_show("m", repo=os.path.join(built.path, "sub"))
 
 
@@ -121,7 +121,7 @@ def test_dvc_projects_under_a_git_root_without_dvc(build_registry, where, name, 
 ])
 def test_a_path_leaving_the_folder_paths_are_relative_to_is_an_error(build_registry, where, name, folder):
     built = build_registry("monorepo", MONOREPO)
-    with pytest.raises(ArtifactsShowError, match=f"outside the DVC sub-project {folder} "):
+    with pytest.raises(OutsideProjectError, match=f"outside the DVC sub-project {folder} "):
         artifacts_show(name, repo=os.path.join(built.path, where))
 
 

@@ -9,7 +9,11 @@ import os
 
 import pytest
 
-from artifacts_show import ArtifactNotFoundError, ArtifactsShowError
+from artifacts_show import (
+    ArtifactNotFoundError,
+    MalformedFileError,
+    UnsupportedContentError,
+)
 from artifacts_show.storage import (
     ConfigFile,
     LocalCheckout,
@@ -197,7 +201,7 @@ def test_paths_are_normalized_as_dvc_does():
 ])
 def test_malformed_dvc_files_name_the_file_and_commit(name, text, problem):
     files = {".dvc/config": S3, name: text, "dvc.yaml": "stages: {}\n"}
-    with pytest.raises(ArtifactsShowError, match=problem) as info:
+    with pytest.raises(MalformedFileError, match=problem) as info:
         url_of(files)
     assert f"{name} at commit c0ffee" in str(info.value)
     assert not isinstance(info.value, ArtifactNotFoundError)
@@ -205,7 +209,7 @@ def test_malformed_dvc_files_name_the_file_and_commit(name, text, problem):
 
 def test_unknown_hash_name():
     record = DVC3.replace("hash: md5", "hash: sha256")
-    with pytest.raises(ArtifactsShowError, match="unknown hash 'sha256'"):
+    with pytest.raises(MalformedFileError, match="unknown hash 'sha256'"):
         url_of({".dvc/config": S3, "models/m.pkl.dvc": record})
 
 
@@ -290,13 +294,13 @@ def test_remote_reference_errors():
     with pytest.raises(ArtifactNotFoundError, match="no remote 'nope'"):
         url_of(files)
     files[".dvc/config"] = with_remote("remote://r/x")
-    with pytest.raises(ArtifactsShowError, match="refers to itself"):
+    with pytest.raises(MalformedFileError, match="refers to itself"):
         url_of(files)
 
 
 @pytest.mark.parametrize("url", ["oss://b/p", "gdrive://root/p", "webhdfs://h:50070/p"])
 def test_plugin_schemes_are_refused(url):
-    with pytest.raises(ArtifactsShowError, match="plugin"):
+    with pytest.raises(UnsupportedContentError, match="plugin"):
         url_of({".dvc/config": with_remote(url), "models/m.pkl.dvc": DVC3})
 
 
@@ -344,14 +348,14 @@ def test_malformed_config_names_the_file_and_commit(config, problem):
     # DVC checks every remote of the config, used or not
     store = "['remote \"store\"']\n    url = s3://bucket/prefix\n"
     files = {".dvc/config": config + store, "models/m.pkl.dvc": DVC3}
-    with pytest.raises(ArtifactsShowError, match=problem) as info:
+    with pytest.raises(MalformedFileError, match=problem) as info:
         url_of(files, remote="store")
     assert ".dvc/config at commit c0ffee" in str(info.value)
     assert not isinstance(info.value, ArtifactNotFoundError)
 
 
 def test_config_not_utf8():
-    with pytest.raises(ArtifactsShowError, match="not UTF-8"):
+    with pytest.raises(MalformedFileError, match="not UTF-8"):
         url_of({".dvc/config": "", "models/m.pkl.dvc": DVC3}, user_config=[ConfigFile("/etc/dvc", b"\xff")])
 
 
@@ -373,7 +377,7 @@ def test_config_interpolation():
             "  url = s3://%(bucket)s/%(region)s/%(deeper)s\n  deeper = x-%(region)s\n")
     assert parse_config(text, "f")["remote"]["r"]["url"] == "s3://shared/eu/x-eu"
     for broken, problem in [("url = %(url)s", "refers to itself"), ("url = %(nope)s", "names no option")]:
-        with pytest.raises(ArtifactsShowError, match=problem):
+        with pytest.raises(MalformedFileError, match=problem):
             parse_config(f"['remote \"r\"']\n  {broken}\n", "f")
 
 
@@ -462,10 +466,10 @@ def test_version_aware_directory_and_missing_version():
 
 def test_version_aware_errors():
     local = with_remote("/srv/store", "    version_aware = true\n")
-    with pytest.raises(ArtifactsShowError, match="no versions on local remotes"):
+    with pytest.raises(MalformedFileError, match="no versions on local remotes"):
         url_of({".dvc/config": local, "models/m.pkl.dvc": VERSIONED})
     both = with_remote("s3://vb/p", "    worktree = true\n    version_aware = false\n")
-    with pytest.raises(ArtifactsShowError, match="require version_aware"):
+    with pytest.raises(MalformedFileError, match="require version_aware"):
         url_of({".dvc/config": both, "models/m.pkl.dvc": VERSIONED})
 
 
@@ -501,7 +505,7 @@ def test_storage_is_pure():
 
 @pytest.mark.parametrize("config", ["[remote]\n    url = s3://b/p\n", "[core]\n    remote = r\n[remote]\n    r = 1\n"])
 def test_a_remote_section_without_a_name_is_a_malformed_config(config):
-    with pytest.raises(ArtifactsShowError, match=r"\[remote\] has no name"):
+    with pytest.raises(MalformedFileError, match=r"\[remote\] has no name"):
         url_of({".dvc/config": config, "models/m.pkl.dvc": DVC3})
 
 
@@ -510,5 +514,5 @@ def test_a_lock_output_whose_path_is_not_a_string_is_a_malformed_lock(path):
     files = {".dvc/config": S3, "models/dvc.yaml": "stages:\n  train:\n    cmd: x\n    outs:\n    - m.pkl\n",
              "models/dvc.lock": f"schema: '2.0'\nstages:\n  train:\n    cmd: x\n    outs:\n    - path: {path}\n"
                                 f"      md5: {H3}\n      hash: md5\n"}
-    with pytest.raises(ArtifactsShowError, match="path must be a string"):
+    with pytest.raises(MalformedFileError, match="path must be a string"):
         url_of(files)
