@@ -26,8 +26,8 @@ from .errors import (
     ShallowCheckoutError,
     UnsupportedContentError,
 )
+from .local import LocalRepository
 from .names import ArtifactName, parse_full_name, shown, spelled_otherwise, validate_stage
-from .repos import LocalRepository
 from .tags import parse_tag, parse_tag_of, parse_version
 from .urls import LocalPath, RemoteUrl, classify
 
@@ -35,8 +35,8 @@ TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple, TypeVar, Union
 
+    from .objects import Files, Repository, TagRecord
     from .remote import RemoteRepository
-    from .repos import Files, Repository, TagRecord
     from .tags import Version
 
     RepoArgument = Optional[Union[str, os.PathLike[str]]]

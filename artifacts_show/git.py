@@ -100,7 +100,7 @@ def _environment(extra: Optional[Mapping[str, str]]) -> Dict[str, str]:
         # (as DVC's libgit2 and dulwich read it), which the cache may remember.
         GIT_NO_REPLACE_OBJECTS="1",
         # No git fetches a missing object on its own (git 2.39.4 and later): every fetch
-        # is asked for (repos.LOCAL_READS stops older ones in the user's repositories).
+        # is asked for (local.LOCAL_READS stops older ones in the user's repositories).
         GIT_NO_LAZY_FETCH="1",
     )
     env.update(extra or {})

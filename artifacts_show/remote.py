@@ -23,21 +23,21 @@ import threading
 from . import git
 from .errors import GitError, GitTimeoutError
 from .mirror import Mirror, despite_the_cache, fetch_options
-from .repos import MAX_FILE_BYTES, CommitFiles, list_tags, parse_ls_remote, tag_patterns, tag_refspecs
+from .objects import MAX_FILE_BYTES, CommitFiles, list_tags, parse_ls_remote, tag_patterns, tag_refspecs
 
 TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
     from .names import ArtifactName
-    from .repos import Files, TagRecord
+    from .objects import Files, TagRecord
     from .urls import RemoteUrl
 
     T = TypeVar("T")
 
 
 class RemoteRepository:
-    """A remote registry behind the :class:`~.repos.Repository` interface."""
+    """A remote registry behind the :class:`~.objects.Repository` interface."""
 
     subproject = ""
     worktree: Optional[str] = None

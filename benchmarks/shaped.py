@@ -253,7 +253,7 @@ def steps_script(url: str, kind: Kind, target: str) -> List[str]:
     artifact's tags, ``for-each-ref``, one fetch of the answer's file. The lookup's
     time over this is Python's; this over ``git clone --bare`` is the design's."""
     from artifacts_show.names import parse_full_name
-    from artifacts_show.repos import TAG_FORMAT, tag_patterns, tag_refspecs
+    from artifacts_show.objects import TAG_FORMAT, tag_patterns, tag_refspecs
 
     assert kind.expected is not None
     artifact = parse_full_name(kind.args[0])

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from artifacts_show import GitError, InvalidArgumentError, artifacts_show, git
-from artifacts_show.repos import LocalRepository
+from artifacts_show.local import LocalRepository
 
 SHA_A = "a" * 40
 SHA_T = "f" * 40

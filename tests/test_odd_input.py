@@ -104,7 +104,7 @@ def _commit(write, root: str) -> str:
 def test_a_tree_missing_from_the_repository_is_an_error_not_an_absent_folder(tmp_path):
     from artifacts_show import git as git_layer
     from artifacts_show.errors import GitError
-    from artifacts_show.repos import CommitFiles
+    from artifacts_show.objects import CommitFiles
 
     repo = str(tmp_path / "loose.git")
     write = _writer(repo)
@@ -121,7 +121,7 @@ def test_a_tree_missing_from_the_repository_is_an_error_not_an_absent_folder(tmp
 def test_a_folder_git_cannot_find_in_a_tree_out_of_order_is_not_there(tmp_path):
     """Entries out of order (written with --literally): git's lookup misses 'sub', as DVC's does."""
     from artifacts_show import git as git_layer
-    from artifacts_show.repos import CommitFiles
+    from artifacts_show.objects import CommitFiles
 
     repo = str(tmp_path / "loose.git")
     write = _writer(repo)
@@ -135,7 +135,7 @@ def test_a_read_that_times_out_stays_a_timeout(tmp_path, monkeypatch):
     """Not retried as if the cache were damaged, nor explained as a partial clone."""
     from artifacts_show import git as git_layer
     from artifacts_show.errors import GitTimeoutError
-    from artifacts_show.repos import CommitFiles
+    from artifacts_show.objects import CommitFiles
 
     built = build(Registry([Commit("A", {"dvc.yaml": DVC_YAML})], [Tag("m@v1.0.0", "A")]), str(tmp_path / "r"))
     with git_layer.CatFileBatch(cwd=built.path) as batch:
