@@ -13,9 +13,8 @@ import posixpath
 import sys
 from collections.abc import Sequence
 
-from . import dvcyaml, registry
+from . import dvcyaml, registry, yaml12
 from .cache import memo_store
-from .dvcyaml import DEFAULT_PARAMS_FILE
 from .errors import (
     ArtifactNotFoundError,
     ArtifactsShowError,
@@ -26,6 +25,7 @@ from .errors import (
     ShallowCheckoutError,
     UnsupportedContentError,
 )
+from .interpolation import DEFAULT_PARAMS_FILE
 from .local import LocalRepository
 from .names import ArtifactName, parse_full_name, shown, spelled_otherwise, validate_stage
 from .tags import parse_tag, parse_tag_of, parse_version
@@ -384,7 +384,7 @@ class Registry:
         unread = [(artifact, commit) for artifact, commit in wanted if (artifact, commit) not in found]
         if not unread:
             return found
-        dvcyaml.preload()  # while git fetches what it will parse
+        yaml12.preload()  # while git fetches what it will parse
         files().want([
             (commit, path) for artifact, commit in unread
             for path in (artifact.dvcyaml_path, posixpath.join(artifact.dirname, DEFAULT_PARAMS_FILE))
@@ -407,18 +407,18 @@ class Registry:
         The files that can record a path (the DVC project's config, ``.dvc`` files,
         ``dvc.lock`` files) are fetched together, for every answer at once.
         """
-        from . import storage
+        from . import dvcconfig, storage
 
         found: Dict[Tuple[ArtifactName, str], Union[str, ArtifactsShowError]] = {}
         if not paths:
             return found
         user_config = []
-        for name in storage.user_config_paths(os.environ, sys.platform):
+        for name in dvcconfig.user_config_paths(os.environ, sys.platform):
             content = _read_local(name)
             if content is not None:
-                user_config.append(storage.ConfigFile(name, content))
+                user_config.append(dvcconfig.ConfigFile(name, content))
         worktree = self._repository.worktree
-        checkout = None if worktree is None else storage.LocalCheckout(
+        checkout = None if worktree is None else dvcconfig.LocalCheckout(
             worktree, lambda path: _read_local(os.path.join(worktree, *path.split("/"))))
         listings = {commit: files().listing(commit) for commit in sorted({commit for _, commit in paths})}
         files().want([(commit, name) for (_, commit), path in paths.items()

@@ -42,7 +42,7 @@ from typing import Dict, List, Optional, Tuple
 
 import pytest
 
-from artifacts_show import ArtifactsShowError, artifacts_show, artifacts_url, storage
+from artifacts_show import ArtifactsShowError, artifacts_show, artifacts_url, dvcconfig
 from fixtures.builder import Commit, Registry, Tag, build
 from fixtures.registries import EXAMPLE_REGISTRY, EXAMPLE_URLS
 from parity.peers_env import peers_python
@@ -568,7 +568,7 @@ def test_config_dialect_is_read_as_dvc_reads_it(tmp_path):
     refused = 0
     for text, dvc in zip(texts, answers):
         try:
-            mine = storage.parse_config(text, "config")
+            mine = dvcconfig.parse_config(text, "config")
         except ArtifactsShowError as error:
             assert "error" in dvc, f"{text!r}: ours refuses ({error}), DVC reads {dvc}"
             refused += 1

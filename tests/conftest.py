@@ -1,4 +1,5 @@
-"""Shared test helpers: isolated git configuration and registries built once per session."""
+"""Shared fixtures: isolated git configuration, registries built once per session, the example
+registry served over HTTP."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Callable, Dict
 
 import pytest
 
-from artifacts_show import git
-from fixtures.builder import BuiltRepo, Registry, build
+from artifacts_show import git as git_layer
+from fixtures.builder import BuiltRepo, Registry, build, git
+from fixtures.registries import EXAMPLE_REGISTRY
+from fixtures.servers import SmartHttpServer
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -25,7 +28,7 @@ def isolated_git_config(tmp_path_factory: pytest.TempPathFactory) -> None:
 def fresh_caches(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts cold: a new cache folder and no remembered git version."""
     monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    git.ensure_supported_git.cache_clear()
+    git_layer.ensure_supported_git.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +44,20 @@ def build_registry(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Bu
         return built[key]
 
     return get
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """The example registry, bare, in a folder of its own: (folder, built)."""
+    folder = str(tmp_path_factory.mktemp("served"))
+    built = build(EXAMPLE_REGISTRY, os.path.join(folder, "example.git"), bare=True)
+    git("config", "uploadpack.allowFilter", "true", cwd=built.path)
+    return folder, built
+
+
+@pytest.fixture(scope="module")
+def public(base):
+    """``base`` served over smart HTTP."""
+    server = SmartHttpServer(base[0])
+    yield server
+    server.stop()

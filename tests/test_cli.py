@@ -10,9 +10,8 @@ import sys
 import pytest
 
 import artifacts_show
+from fixtures import ROOT
 from fixtures.registries import EXAMPLE_REGISTRY
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def cli(*args: str, cwd: str = ROOT) -> subprocess.CompletedProcess:
@@ -285,7 +284,8 @@ def test_list_with_paths_shows_an_undeclared_artifact_as_an_error(build_registry
 
 def test_an_unexpected_exception_is_one_line_and_exit_3(example, monkeypatch, capsys):
     """A bug must not look like "not found" (exit 1) to a script, nor print a traceback."""
-    from artifacts_show import api, cli as command
+    from artifacts_show import api
+    from artifacts_show import cli as command
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -10,11 +10,10 @@ import pytest
 
 from artifacts_show import GitError, InvalidArgumentError, artifacts_show, git
 from artifacts_show.local import LocalRepository
+from tests.helpers import REV_PARSE, VERSION
 
 SHA_A = "a" * 40
 SHA_T = "f" * 40
-VERSION = ["git", "--version"]
-REV_PARSE = ["git", "rev-parse", "--is-bare-repository", "--is-shallow-repository", "--show-prefix"]
 FORMAT = "--format=%(refname)%00%(objecttype)%00%(type)%00%(object)%00%(taggerdate:unix)"
 
 
@@ -94,44 +93,6 @@ def test_tags_of_tags_are_peeled_in_one_process(fp, tmp_path):
     tags = LocalRepository(str(tmp_path)).tags()
     assert [(tag.name, tag.commit) for tag in tags] == [("m@v1.0.0", SHA_A)]
     assert list(fp.calls[-1]) == peel
-
-
-CONFIG_LIST = ["git", "config", "-z", "--list", "--show-scope"]
-
-
-def config_list(*entries: tuple) -> bytes:
-    return b"".join(f"{scope}\0{key}\n{value}\0".encode() for scope, key, value in entries)
-
-
-@pytest.mark.parametrize(("branch", "remote"), [(None, "origin"), ("main", "up"), ("other", "origin")])
-def test_the_upstream_of_a_shallow_repository(fp, tmp_path, branch, remote):
-    fp.register(VERSION, stdout="git version 2.39.5\n")
-    fp.register(REV_PARSE, stdout="false\ntrue\n\n")
-    fp.register(CONFIG_LIST, stdout=config_list(
-        ("global", "credential.helper", "store"), ("local", "remote.origin.url", "https://h/r"),
-        ("local", "remote.up.url", "https://u/r"), ("local", "branch.main.remote", "up"),
-        ("local", "http.https://h/.extraheader", "AUTHORIZATION: basic eDp5"),
-        ("worktree", "credential.https://h.username", "x"), ("local", "http.proxy", "http://p"),
-    ) + b"local\0credential.usehttppath\0")  # a key without a value
-    fp.register(["git", "symbolic-ref", "--quiet", "--short", "HEAD"], stdout=f"{branch}\n" if branch else "",
-                returncode=0 if branch else 1)
-    fp.register(["git", "remote", "get-url", "--", remote], stdout=f"https://{remote}.example/r\n")
-    repository = LocalRepository(str(tmp_path))
-    assert repository.is_shallow
-    upstream = repository.upstream()
-    assert upstream is not None
-    assert (upstream.remote, upstream.url) == (remote, f"https://{remote}.example/r")
-    assert upstream.credentials == (("http.https://h/.extraheader", "AUTHORIZATION: basic eDp5"),
-                                    ("credential.https://h.username", "x"), ("credential.usehttppath", ""))
-
-
-@pytest.mark.parametrize("remotes", [[], ["a", "b"]])
-def test_no_upstream_without_origin_or_an_only_remote(fp, tmp_path, remotes):
-    fp.register(VERSION, stdout="git version 2.39.5\n")
-    fp.register(REV_PARSE, stdout="false\ntrue\n\n")
-    fp.register(CONFIG_LIST, stdout=config_list(*(("local", f"remote.{name}.url", "u") for name in remotes)))
-    assert LocalRepository(str(tmp_path)).upstream() is None
-    assert len(fp.calls) == 3
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,16 @@
+"""Artifact names, dirnames and their spelling in tag names."""
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from artifacts_show import InvalidArgumentError
 from artifacts_show.names import (
-    ArtifactName, parse_full_name, parse_name_in_tag, spelled_otherwise, validate_stage,
+    ArtifactName,
+    parse_full_name,
+    parse_name_in_tag,
+    spelled_otherwise,
+    validate_stage,
 )
 
 
@@ -76,3 +84,13 @@ def test_tags_spelling_the_folder_otherwise(tag, otherwise):
 ])
 def test_tags_spelling_the_root_otherwise(tag, otherwise):
     assert spelled_otherwise(ArtifactName("", "m"), tag) is otherwise
+
+
+@given(st.text())
+@settings(max_examples=500)
+def test_name_parser_raises_only_invalid_argument(text):
+    try:
+        parsed = parse_full_name(text)
+    except InvalidArgumentError:
+        return
+    assert isinstance(parsed, ArtifactName)

@@ -12,7 +12,7 @@ from artifacts_show import git as git_layer
 from fixtures.builder import build, git
 from fixtures.registries import CASES, EXAMPLE_LOOKUPS, EXAMPLE_REGISTRY
 from fixtures.servers import GitDaemon, SmartHttpServer, ssh_stand_in
-from tests.lookups import check
+from tests.helpers import check
 
 ALL = [*CASES, type("Example", (), dict(name="example", registry=EXAMPLE_REGISTRY,
                                             lookups=EXAMPLE_LOOKUPS))()]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import typing
@@ -10,8 +9,7 @@ import typing
 import pytest
 
 from artifacts_show._records import NamedTuple
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from fixtures import ROOT
 
 
 def point_class(base: type) -> type:

@@ -20,11 +20,11 @@ import pytest
 
 from artifacts_show import GitError, artifacts_show
 from artifacts_show.errors import GitTimeoutError
+from fixtures import ROOT
 from fixtures.builder import build, git
 from fixtures.registries import EXAMPLE_REGISTRY
 from fixtures.sshd import OpenSshServer, make_key, why_not_available
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 pytestmark = pytest.mark.skipif(why_not_available() is not None, reason=str(why_not_available()))
 
 

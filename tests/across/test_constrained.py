@@ -23,10 +23,10 @@ import tempfile
 import pytest
 
 import artifacts_show
+from fixtures import ROOT
 from fixtures.builder import build
 from fixtures.registries import EXAMPLE_REGISTRY
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUNDLE = os.path.join(ROOT, "fixtures", "example-registry.bundle")
 IS_ROOT = os.geteuid() == 0
 

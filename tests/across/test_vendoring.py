@@ -21,9 +21,9 @@ import sys
 import pytest
 
 import artifacts_show
+from fixtures import ROOT
 from fixtures.registries import CASES
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = os.path.join(ROOT, "artifacts_show")
 NAMESPACE = "tool._vendor"
 DEPENDENCIES = ("yaml", "packaging")

@@ -13,7 +13,9 @@ from typing import Dict, List, Set
 
 import pytest
 
-PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "artifacts_show")
+from fixtures import ROOT
+
+PACKAGE = os.path.join(ROOT, "artifacts_show")
 MODULES = sorted(name[:-3] for name in os.listdir(PACKAGE) if name.endswith(".py"))
 PURE = ["registry", "tags", "names", "yaml12", "interpolation", "dvcyaml", "dvcconfig", "storage", "urls"]
 IO = {"git", "cache", "objects", "local", "remote", "mirror", "api", "cli"}

@@ -19,7 +19,7 @@ from artifacts_show.errors import ShallowCheckoutError
 from fixtures.builder import build, git
 from fixtures.registries import EXAMPLE_REGISTRY
 from fixtures.servers import SmartHttpServer, free_port
-from tests.test_lookups import snapshot
+from tests.helpers import snapshot
 
 TOKEN = "ghs_checkoutToken0123456789"
 HEADER = "AUTHORIZATION: basic " + base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()

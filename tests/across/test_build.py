@@ -25,11 +25,11 @@ import zipfile
 import pytest
 
 import artifacts_show
+from fixtures import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUNDLE = os.path.join(ROOT, "fixtures", "example-registry.bundle")
 DIST_ENV = "ARTIFACTS_SHOW_DIST"
-NOT_RELEASED = (".ci/", ".gitignore")  # CI's own plumbing stays out of the sdist
+NOT_RELEASED = (".gitignore",)
 JUNK = re.compile(r"(^|/)(__pycache__|[^/]*\.py[cod]|\.[^/]*_cache|\.hypothesis|\.tox|\.peers)(/|$)")
 
 
@@ -152,6 +152,22 @@ def test_sdist_holds_the_source_release(dists):
     assert released - names == set()
     assert not [name for name in names if JUNK.search(name)]
     assert not [name for name in names if name.startswith(NOT_RELEASED)]
+
+
+def test_the_sdists_own_tests_pass_from_it(dists, tmp_path):
+    """The tests the sdist ships need nothing it leaves out: a sample of them, run from it
+    unpacked (the README and its pages, the layers, the errors, the names)."""
+    sdist, _ = dists
+    with tarfile.open(sdist) as archive:
+        archive.extractall(tmp_path)
+    (unpacked,) = glob.glob(str(tmp_path / "artifacts_show-*"))
+    sample = ["tests/across/test_readme.py", "tests/across/test_layers.py", "tests/test_errors.py",
+              "tests/test_names.py"]
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sample],
+                            cwd=unpacked, capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONPATH=unpacked))
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert " passed" in result.stdout and " skipped" not in result.stdout
 
 
 def test_the_wheel_alone_answers_a_lookup(dists, tmp_path, expected):

@@ -17,11 +17,11 @@ from typing import Dict
 
 import pytest
 
+from fixtures import ROOT
 from fixtures.builder import Commit, Registry, Tag, build, git
 from fixtures.registries import EXAMPLE_REGISTRY
 from fixtures.servers import SmartHttpServer
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 USERS_REGISTRY = Registry(
     [Commit("u1", {"dvc.yaml": "artifacts:\n  churn-model:\n    path: elsewhere.pkl\n"})],
     [Tag("churn-model@v1.0.0", "u1"), Tag("churn-model#prod#1", "u1")],

@@ -11,11 +11,11 @@ import sys
 import pytest
 
 from artifacts_show import ArtifactsShowError, GitError, InvalidArgumentError, artifacts_show
+from fixtures import ROOT
 from fixtures.builder import build, git
 from fixtures.registries import EXAMPLE_REGISTRY
 from fixtures.servers import SilentServer, SmartHttpServer
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKEN = "ghp_5eCr3tT0k3n"
 
 

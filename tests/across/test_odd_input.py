@@ -1,5 +1,5 @@
 """Odd but legal input: tags without a tagger line, tag names with line separators,
-Windows paths. Every kind of repository; no lookup ends in a traceback."""
+folders spelt otherwise, Windows paths. Every kind of repository; no lookup ends in a traceback."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import os
 import pytest
 
 from artifacts_show import ArtifactNotFoundError, artifacts_show
-from artifacts_show.urls import LocalPath, RemoteUrl, classify
 from fixtures.builder import Commit, Registry, Tag, build, git
 from fixtures.servers import reached_as
 
@@ -70,78 +69,8 @@ def test_not_found_names_tags_that_spell_the_folder_otherwise(tmp_path):
         "otherwise, which names another artifact (such as 'd/=m@v1.0.0'): its tags begin 'd=m@' or 'd=m#'")
 
 
-@pytest.mark.parametrize("path", ["C:\\models\\registry", "C:/models/registry", "d:\\r", "c:"])
-def test_windows_drive_paths_are_local_paths(path):
-    assert classify(path) == LocalPath(path)
-
-
-@pytest.mark.parametrize("url", ["cc:models/registry", "host:C:/x", "git@host:org/r.git"])
-def test_scp_like_urls_stay_remote(url):
-    assert isinstance(classify(url), RemoteUrl)
-
-
 def test_a_drive_path_that_does_not_exist_is_a_clear_git_error():
     from artifacts_show import GitError
 
     with pytest.raises(GitError, match="not a git repository"):
         artifacts_show("m", repo=os.path.join("C:\\models\\registry-that-is-not-here"))
-
-
-def _writer(repo: str):
-    """Writes loose objects into ``repo`` as given, even ones git would not make."""
-    git("init", "-q", "--bare", repo)
-
-    def write(kind: str, content: bytes) -> str:
-        return git("hash-object", "-w", "--literally", "-t", kind, "--stdin", cwd=repo, stdin=content).strip()
-
-    return write
-
-
-def _commit(write, root: str) -> str:
-    return write("commit", f"tree {root}\nauthor a <a> 0 +0000\ncommitter a <a> 0 +0000\n\nc\n".encode())
-
-
-def test_a_tree_missing_from_the_repository_is_an_error_not_an_absent_folder(tmp_path):
-    from artifacts_show import git as git_layer
-    from artifacts_show.errors import GitError
-    from artifacts_show.objects import CommitFiles
-
-    repo = str(tmp_path / "loose.git")
-    write = _writer(repo)
-    sub = write("tree", b"100644 dvc.yaml\0" + bytes.fromhex(write("blob", b"artifacts: {}\n")))
-    commit = _commit(write, write("tree", b"40000 sub\0" + bytes.fromhex(sub)))
-    os.remove(os.path.join(repo, "objects", sub[:2], sub[2:]))
-    with git_layer.CatFileBatch(cwd=repo) as batch:
-        files = CommitFiles(batch, repo)
-        assert files.read(commit, "other/dvc.yaml") is None  # no such folder: not there
-        with pytest.raises(GitError, match=f"folder sub at commit {commit}: tree {sub} is missing"):
-            files.read(commit, "sub/dvc.yaml")
-
-
-def test_a_folder_git_cannot_find_in_a_tree_out_of_order_is_not_there(tmp_path):
-    """Entries out of order (written with --literally): git's lookup misses 'sub', as DVC's does."""
-    from artifacts_show import git as git_layer
-    from artifacts_show.objects import CommitFiles
-
-    repo = str(tmp_path / "loose.git")
-    write = _writer(repo)
-    sub = write("tree", b"100644 dvc.yaml\0" + bytes.fromhex(write("blob", b"artifacts: {}\n")))
-    commit = _commit(write, write("tree", b"40000 zz\0" + bytes.fromhex(sub) + b"40000 sub\0" + bytes.fromhex(sub)))
-    with git_layer.CatFileBatch(cwd=repo) as batch:
-        assert CommitFiles(batch, repo).read(commit, "sub/dvc.yaml") is None
-
-
-def test_a_read_that_times_out_stays_a_timeout(tmp_path, monkeypatch):
-    """Not retried as if the cache were damaged, nor explained as a partial clone."""
-    from artifacts_show import git as git_layer
-    from artifacts_show.errors import GitTimeoutError
-    from artifacts_show.objects import CommitFiles
-
-    built = build(Registry([Commit("A", {"dvc.yaml": DVC_YAML})], [Tag("m@v1.0.0", "A")]), str(tmp_path / "r"))
-    with git_layer.CatFileBatch(cwd=built.path) as batch:
-        def too_slow(spec):
-            raise git_layer._timed_out(["cat-file", "--batch"], 1)
-
-        monkeypatch.setattr(batch, "read", too_slow)
-        with pytest.raises(GitTimeoutError):
-            CommitFiles(batch, built.path, why_missing=lambda: "; explained").read(built.commits["A"], "dvc.yaml")

@@ -10,7 +10,7 @@ import pytest
 from artifacts_show import ArtifactsShowError, OutsideProjectError, artifacts_show
 from fixtures.builder import Commit, Registry, Tag, build, git
 from fixtures.registries import CASES, EXAMPLE_LOOKUPS, EXAMPLE_REGISTRY, M_YAML, MONOREPO
-from tests.lookups import check
+from tests.helpers import check, snapshot
 
 CASE_LOOKUPS = [
     pytest.param(case, lookup, id=f"{case.name}:{lookup.id}")
@@ -153,16 +153,6 @@ def test_at_most_four_git_processes_whatever_the_number_of_tags(tmp_path, monkey
     assert artifacts_show("m", repo=built.path)["rev"] == built.commits["A"]
     assert len(started) <= 4, started
     assert all(args[0] == "git" for args in started)
-
-
-def snapshot(path: str) -> dict:
-    state = {}
-    for folder, _, files in os.walk(path):
-        for name in files:
-            full = os.path.join(folder, name)
-            info = os.stat(full)
-            state[full] = (info.st_size, info.st_mtime_ns)
-    return state
 
 
 def test_nothing_is_written_to_the_repository(tmp_path):

@@ -1,5 +1,6 @@
-"""Listing an artifact's own tags, by pattern, on every kind of repository: nothing of it
-missed (slashes in names and stages), nothing of another artifact taken."""
+"""What both sides share: listing an artifact's own tags by pattern on every kind of repository
+(nothing of it missed, slashes in names and stages; nothing of another artifact taken), and
+reading files at commits (trees missing, out of order, reads that time out)."""
 
 from __future__ import annotations
 
@@ -75,3 +76,66 @@ def test_a_registry_without_any_tag_says_so(tmp_path, kind):
         artifacts_show("m", repo=url)
     assert "no tags" in str(info.value)
     assert ("git fetch --tags" in str(info.value)) == (kind == "local")  # advice for a local clone only
+
+
+DVC_YAML_M = "artifacts:\n  m:\n    path: m.pkl\n"
+
+
+def _writer(repo: str):
+    """Writes loose objects into ``repo`` as given, even ones git would not make."""
+    git("init", "-q", "--bare", repo)
+
+    def write(kind: str, content: bytes) -> str:
+        return git("hash-object", "-w", "--literally", "-t", kind, "--stdin", cwd=repo, stdin=content).strip()
+
+    return write
+
+
+def _commit(write, root: str) -> str:
+    return write("commit", f"tree {root}\nauthor a <a> 0 +0000\ncommitter a <a> 0 +0000\n\nc\n".encode())
+
+
+def test_a_tree_missing_from_the_repository_is_an_error_not_an_absent_folder(tmp_path):
+    from artifacts_show import git as git_layer
+    from artifacts_show.errors import GitError
+    from artifacts_show.objects import CommitFiles
+
+    repo = str(tmp_path / "loose.git")
+    write = _writer(repo)
+    sub = write("tree", b"100644 dvc.yaml\0" + bytes.fromhex(write("blob", b"artifacts: {}\n")))
+    commit = _commit(write, write("tree", b"40000 sub\0" + bytes.fromhex(sub)))
+    os.remove(os.path.join(repo, "objects", sub[:2], sub[2:]))
+    with git_layer.CatFileBatch(cwd=repo) as batch:
+        files = CommitFiles(batch, repo)
+        assert files.read(commit, "other/dvc.yaml") is None  # no such folder: not there
+        with pytest.raises(GitError, match=f"folder sub at commit {commit}: tree {sub} is missing"):
+            files.read(commit, "sub/dvc.yaml")
+
+
+def test_a_folder_git_cannot_find_in_a_tree_out_of_order_is_not_there(tmp_path):
+    """Entries out of order (written with --literally): git's lookup misses 'sub', as DVC's does."""
+    from artifacts_show import git as git_layer
+    from artifacts_show.objects import CommitFiles
+
+    repo = str(tmp_path / "loose.git")
+    write = _writer(repo)
+    sub = write("tree", b"100644 dvc.yaml\0" + bytes.fromhex(write("blob", b"artifacts: {}\n")))
+    commit = _commit(write, write("tree", b"40000 zz\0" + bytes.fromhex(sub) + b"40000 sub\0" + bytes.fromhex(sub)))
+    with git_layer.CatFileBatch(cwd=repo) as batch:
+        assert CommitFiles(batch, repo).read(commit, "sub/dvc.yaml") is None
+
+
+def test_a_read_that_times_out_stays_a_timeout(tmp_path, monkeypatch):
+    """Not retried as if the cache were damaged, nor explained as a partial clone."""
+    from artifacts_show import git as git_layer
+    from artifacts_show.errors import GitTimeoutError
+    from artifacts_show.objects import CommitFiles
+
+    built = build(Data([Commit("A", {"dvc.yaml": DVC_YAML_M})], [Tag("m@v1.0.0", "A")]), str(tmp_path / "r"))
+    with git_layer.CatFileBatch(cwd=built.path) as batch:
+        def too_slow(spec):
+            raise git_layer._timed_out(["cat-file", "--batch"], 1)
+
+        monkeypatch.setattr(batch, "read", too_slow)
+        with pytest.raises(GitTimeoutError):
+            CommitFiles(batch, built.path, why_missing=lambda: "; explained").read(built.commits["A"], "dvc.yaml")

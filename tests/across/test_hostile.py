@@ -19,10 +19,9 @@ from artifacts_show import (
 )
 from artifacts_show.registry import MAX_LISTED
 from artifacts_show.tags import parse_version
+from fixtures import ROOT
 from fixtures.builder import build, git
 from fixtures.hostile import HOSTILE, LOOK_ALIKES
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def injections(marker: str) -> list:

@@ -1,0 +1,45 @@
+"""The local repository: whether it is shallow, its upstream and credentials (pytest-subprocess)."""
+
+from __future__ import annotations
+
+import pytest
+
+from artifacts_show.local import LocalRepository
+from tests.helpers import REV_PARSE, VERSION
+
+CONFIG_LIST = ["git", "config", "-z", "--list", "--show-scope"]
+
+
+def config_list(*entries: tuple) -> bytes:
+    return b"".join(f"{scope}\0{key}\n{value}\0".encode() for scope, key, value in entries)
+
+
+@pytest.mark.parametrize(("branch", "remote"), [(None, "origin"), ("main", "up"), ("other", "origin")])
+def test_the_upstream_of_a_shallow_repository(fp, tmp_path, branch, remote):
+    fp.register(VERSION, stdout="git version 2.39.5\n")
+    fp.register(REV_PARSE, stdout="false\ntrue\n\n")
+    fp.register(CONFIG_LIST, stdout=config_list(
+        ("global", "credential.helper", "store"), ("local", "remote.origin.url", "https://h/r"),
+        ("local", "remote.up.url", "https://u/r"), ("local", "branch.main.remote", "up"),
+        ("local", "http.https://h/.extraheader", "AUTHORIZATION: basic eDp5"),
+        ("worktree", "credential.https://h.username", "x"), ("local", "http.proxy", "http://p"),
+    ) + b"local\0credential.usehttppath\0")  # a key without a value
+    fp.register(["git", "symbolic-ref", "--quiet", "--short", "HEAD"], stdout=f"{branch}\n" if branch else "",
+                returncode=0 if branch else 1)
+    fp.register(["git", "remote", "get-url", "--", remote], stdout=f"https://{remote}.example/r\n")
+    repository = LocalRepository(str(tmp_path))
+    assert repository.is_shallow
+    upstream = repository.upstream()
+    assert upstream is not None
+    assert (upstream.remote, upstream.url) == (remote, f"https://{remote}.example/r")
+    assert upstream.credentials == (("http.https://h/.extraheader", "AUTHORIZATION: basic eDp5"),
+                                    ("credential.https://h.username", "x"), ("credential.usehttppath", ""))
+
+
+@pytest.mark.parametrize("remotes", [[], ["a", "b"]])
+def test_no_upstream_without_origin_or_an_only_remote(fp, tmp_path, remotes):
+    fp.register(VERSION, stdout="git version 2.39.5\n")
+    fp.register(REV_PARSE, stdout="false\ntrue\n\n")
+    fp.register(CONFIG_LIST, stdout=config_list(*(("local", f"remote.{name}.url", "u") for name in remotes)))
+    assert LocalRepository(str(tmp_path)).upstream() is None
+    assert len(fp.calls) == 3
