@@ -5,6 +5,7 @@ without DVC and without cloning. Importing this package stays light: the
 lookup machinery (and ``yaml``, ``packaging``) loads on first use.
 """
 
+from ._speed import TYPE_CHECKING
 from .errors import (
     ArtifactNotFoundError,
     ArtifactsShowError,
@@ -17,7 +18,6 @@ from .errors import (
     UnsupportedContentError,
 )
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs more than this package
 if TYPE_CHECKING:
     from .api import Registry, artifacts_list, artifacts_show, artifacts_url
 

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from . import dvcyaml, registry, yaml12
+from ._speed import TYPE_CHECKING
 from .cache import memo_store
 from .errors import (
     ArtifactNotFoundError,
@@ -31,7 +32,6 @@ from .names import ArtifactName, parse_full_name, shown, spelled_otherwise, vali
 from .tags import parse_tag, parse_tag_of, parse_version
 from .urls import LocalPath, RemoteUrl, classify
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple, TypeVar, Union
 

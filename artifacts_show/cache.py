@@ -20,9 +20,9 @@ import threading
 import time
 import zlib
 
+from ._speed import TYPE_CHECKING
 from .errors import GitError, GitTimeoutError
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Iterator, Optional
 

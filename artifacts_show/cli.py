@@ -13,8 +13,8 @@ import signal
 import sys
 
 from . import ArtifactNotFoundError, ArtifactsShowError, InvalidArgumentError, Registry, __version__
+from ._speed import TYPE_CHECKING, exit_now, terminal_columns, to_json
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Any, Dict, List, NoReturn, Optional, Sequence, Union
 
@@ -46,21 +46,7 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """
 
     def __init__(self, prog: str) -> None:
-        super().__init__(prog, width=_terminal_columns() - 2)
-
-
-def _terminal_columns() -> int:
-    """``$COLUMNS``, else the width of the terminal on stdout, else 80."""
-    try:
-        columns = int(os.environ.get("COLUMNS", ""))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 80
-        except (ValueError, OSError):  # not a terminal, or closed
-            columns = 80
-    return columns
+        super().__init__(prog, width=terminal_columns() - 2)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -101,31 +87,6 @@ def _parser() -> argparse.ArgumentParser:
         "--verbose", "-v", action="store_true", help="log the git commands that ran, and how long"
     )
     return parser
-
-
-def to_json(result: Dict[str, str]) -> str:
-    """``json.dumps`` of a flat mapping of strings, without loading ``json`` for every lookup."""
-    pairs = (f"{_json_string(key)}: {_json_string(value)}" for key, value in result.items())
-    return "{" + ", ".join(pairs) + "}"
-
-
-_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-
-
-def _json_string(text: str) -> str:
-    escaped = []
-    for char in text:
-        code = ord(char)
-        if char in _SHORT_ESCAPES:
-            escaped.append(_SHORT_ESCAPES[char])
-        elif 32 <= code < 127:
-            escaped.append(char)
-        elif code > 0xFFFF:  # a surrogate pair, as json.dumps writes it
-            code -= 0x10000
-            escaped.append(f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}")
-        else:
-            escaped.append(f"\\u{code:04x}")
-    return '"' + "".join(escaped) + '"'
 
 
 def _one_line(text: str) -> str:
@@ -269,15 +230,6 @@ def _silence_stdout() -> None:
 
 
 def console() -> NoReturn:
-    """The installed ``artifacts-show``: :func:`main`, then exit at once.
-
-    Python's own teardown of the hundred modules a lookup loads costs about a
-    tenth of a warm lookup; by now git has exited, temporary folders are gone,
-    and the output is flushed (:func:`_write`).
-    """
-    code = main()
-    try:
-        sys.stderr.flush()
-    except OSError:
-        pass
-    os._exit(code)
+    """The installed ``artifacts-show``: :func:`main`, then the process ends at once (by now
+    git has exited, temporary folders are gone, and the output is flushed by :func:`_write`)."""
+    exit_now(main())

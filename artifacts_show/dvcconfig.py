@@ -18,10 +18,9 @@ import os
 import posixpath
 import re
 
-from ._records import NamedTuple
+from ._speed import TYPE_CHECKING, NamedTuple
 from .errors import ArtifactNotFoundError, MalformedFileError
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Any, Collection, Dict, List, Mapping, Optional, Sequence, Tuple
 

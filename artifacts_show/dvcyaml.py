@@ -29,11 +29,11 @@ import functools
 import posixpath
 import re
 
+from ._speed import TYPE_CHECKING
 from .errors import ArtifactNotFoundError
 from .interpolation import inside_repository, interpolate, load_context, refuse_interpolated_vars
 from .yaml12 import Where, kind_of, load_yaml
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict
 

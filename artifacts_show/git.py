@@ -14,16 +14,15 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
 
 from . import cache
+from ._speed import TYPE_CHECKING, debug, executable_identity
 from .errors import GitError, GitTimeoutError, InvalidArgumentError
 from .urls import redact
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import IO, Dict, List, Optional, Tuple
 
@@ -32,17 +31,6 @@ if TYPE_CHECKING:
 MINIMUM_GIT_VERSION = "2.31"
 TIMEOUT_ENV = "ARTIFACTS_SHOW_TIMEOUT"
 DEFAULT_TIMEOUT = 60.0
-
-
-def debug(message: str, *args: object) -> None:
-    """Log at debug level if logging is in use at all.
-
-    When nothing imported ``logging``, no handler exists and the message would be
-    dropped anyway; not importing it keeps every lookup a few milliseconds shorter.
-    """
-    logging = sys.modules.get("logging")
-    if logging is not None:
-        logging.getLogger(__package__).debug(message, *args)
 
 
 def timeout_seconds() -> float:
@@ -259,19 +247,6 @@ def _parse_git_version(output: str) -> PackagingVersion:
     return Version(".".join(part for part in match.groups() if part is not None))
 
 
-def _executable_identity() -> Optional[str]:
-    """Which git binary PATH gives, with its size and time: a new git is checked anew.
-
-    (What ``shutil.which`` does, without loading shutil and the compressors it imports.)
-    """
-    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
-        candidate = os.path.join(folder or os.curdir, "git")
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            info = os.stat(candidate)
-            return f"{os.path.realpath(candidate)}\0{info.st_size}\0{info.st_mtime_ns}"
-    return None
-
-
 @functools.cache
 def ensure_supported_git() -> str:
     """Check that the git on PATH is 2.31 or newer, once per process; return its version.
@@ -279,7 +254,7 @@ def ensure_supported_git() -> str:
     The answer is remembered in the cache per git binary, which saves a process
     (and loading ``packaging``) on every warm lookup.
     """
-    identity = _executable_identity()
+    identity = executable_identity("git")
     memo = cache.memo_store() if identity else None
     remembered = memo.get(f"git-version {identity}") if memo else None
     if remembered is not None:

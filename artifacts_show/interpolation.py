@@ -22,9 +22,9 @@ import posixpath
 import re
 from collections.abc import Mapping
 
+from ._speed import TYPE_CHECKING
 from .yaml12 import kind_of, load_yaml, utf8_text
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 

@@ -12,11 +12,10 @@ import contextlib
 import os
 
 from . import git
-from ._records import NamedTuple
+from ._speed import TYPE_CHECKING, NamedTuple
 from .errors import GitError
 from .objects import MAX_FILE_BYTES, CommitFiles, list_tags, tag_patterns
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Iterator, List, Optional, Sequence, Tuple
 

@@ -14,10 +14,10 @@ import math
 import os
 
 from . import git
+from ._speed import TYPE_CHECKING, debug
 from .cache import CacheBusy, CacheFolder, FactStore
 from .errors import GitError, GitTimeoutError
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Callable, Dict, Iterator, List, Sequence, Tuple, TypeVar
 
@@ -120,7 +120,7 @@ class Mirror:
             try:
                 descriptor = lock.enter_context(self.cache.locked(git.timeout_seconds()))
             except CacheBusy as busy:
-                git.debug("%s; going on in a temporary folder", busy)
+                debug("%s; going on in a temporary folder", busy)
                 self.use_temporary()
                 descriptor = None
             self.cache.remove_stale_locks()

@@ -11,7 +11,7 @@ import functools
 import posixpath
 import re
 
-from ._records import NamedTuple
+from ._speed import NamedTuple
 from .errors import InvalidArgumentError
 
 NAME_PATTERN = r"[a-zA-Z0-9](?:[a-zA-Z0-9_/-]*[a-zA-Z0-9])?"

@@ -10,11 +10,10 @@ do not parse skipped). The local side lives in :mod:`.local`, the remote side in
 from __future__ import annotations
 
 from . import git
-from ._records import NamedTuple
+from ._speed import TYPE_CHECKING, NamedTuple
 from .errors import GitError, GitTimeoutError, UnsupportedContentError
 from .registry import NO_TAGGER_DATE
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     import contextlib
     from typing import Callable, Dict, List, Optional, Protocol, Sequence, Tuple

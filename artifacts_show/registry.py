@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ._records import NamedTuple
+from ._speed import TYPE_CHECKING, NamedTuple
 from .errors import ArtifactNotFoundError
 from .names import ArtifactName
 from .tags import Action, RegistryTag, Version
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Callable, Dict, List, Optional, Tuple
 

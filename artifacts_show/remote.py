@@ -21,11 +21,11 @@ import contextlib
 import threading
 
 from . import git
+from ._speed import TYPE_CHECKING, debug
 from .errors import GitError, GitTimeoutError
 from .mirror import Mirror, despite_the_cache, fetch_options
 from .objects import MAX_FILE_BYTES, CommitFiles, list_tags, parse_ls_remote, tag_patterns, tag_refspecs
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
@@ -58,7 +58,7 @@ class RemoteRepository:
         self._collected: List[Union[List[TagRecord], BaseException]] = []
         self._tag_of: Dict[str, str] = {}  # commit -> a tag of it, to fetch it by
         self.mirror = Mirror(remote, credentials)
-        git.debug("%s: tags %s, cache %s", remote.url, " ".join(self._refspecs), self.mirror.cache.path)
+        debug("%s: tags %s, cache %s", remote.url, " ".join(self._refspecs), self.mirror.cache.path)
         if not self._refspecs:  # no tag can have such a name
             return
         try:

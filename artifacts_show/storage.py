@@ -46,12 +46,11 @@ from __future__ import annotations
 import posixpath
 
 from . import dvcconfig
-from ._records import NamedTuple
+from ._speed import TYPE_CHECKING, NamedTuple
 from .dvcyaml import is_url
 from .errors import ArtifactNotFoundError, MalformedFileError, UnsupportedContentError
 from .yaml12 import Where, load_yaml
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Any, Callable, Collection, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import enum
 import re
 
-from ._records import NamedTuple
+from ._speed import TYPE_CHECKING, NamedTuple
 from .names import DIRNAME_PATTERN, NAME_PATTERN, ArtifactName, parse_name_in_tag
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Optional, Tuple, Union
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 import re
 
-from ._records import NamedTuple
+from ._speed import TYPE_CHECKING, NamedTuple
 from .errors import InvalidArgumentError
 from .names import shown
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Optional, Union
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 import functools
 import re
 
+from ._speed import TYPE_CHECKING
 from .errors import MalformedFileError
 
-TYPE_CHECKING = False  # see artifacts_show/__init__.py
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
 

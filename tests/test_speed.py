@@ -1,14 +1,19 @@
-"""The package's NamedTuple builds the same records as typing.NamedTuple, without importing typing."""
+"""Each trick of ``_speed.py`` does what the module it avoids would do, and a lookup loads none
+of those modules."""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import shutil
 import subprocess
 import sys
 import typing
 
 import pytest
 
-from artifacts_show._records import NamedTuple
+from artifacts_show._speed import NamedTuple, debug, executable_identity, terminal_columns, to_json
 from fixtures import ROOT
 
 
@@ -45,9 +50,51 @@ def test_same_records_as_typing(args):
         a.x = 5
 
 
-def test_a_lookup_loads_no_typing():
-    code = "import sys, artifacts_show.api, artifacts_show.cli; print('typing' in sys.modules)"
-    # -S: some site hooks (not this package) import typing at start-up.
-    result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
-                            check=True, cwd=ROOT)
-    assert result.stdout.strip() == "False"
+def test_a_lookup_loads_none_of_the_modules_avoided(tmp_path):
+    bundle = os.path.join(ROOT, "fixtures", "example-registry.bundle")
+    code = ("import sys; from artifacts_show.cli import main\n"
+            f"for _ in range(2): main(['churn-model', '--stage', 'prod', '--repo', {bundle!r}])\n"
+            "print(sorted(name for name in ('typing', 'json', 'shutil', 'logging') if name in sys.modules))")
+    # -S: some site hooks (not this package) import typing at start-up. Twice: cold, then warm.
+    result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True,
+                            cwd=ROOT, env=dict(os.environ, ARTIFACTS_SHOW_CACHE_DIR=str(tmp_path)))
+    assert result.stdout.strip().split("\n")[-1] == "[]"
+
+
+def test_terminal_columns_as_shutil_finds_them(monkeypatch):
+    for columns in ("132", "", "junk", "0"):
+        monkeypatch.setenv("COLUMNS", columns)
+        assert terminal_columns() == shutil.get_terminal_size().columns
+
+
+def test_executable_identity_is_the_binary_shutil_which_finds(tmp_path, monkeypatch):
+    assert executable_identity("git").split("\0")[0] == os.path.realpath(shutil.which("git"))
+    fake = tmp_path / "git"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    before = executable_identity("git")
+    assert before.split("\0")[0] == str(fake)
+    fake.write_text("#!/bin/sh\nexit 0\n")  # a new git, known by its size
+    assert executable_identity("git") != before
+    assert executable_identity("no-such-program-here") is None
+
+
+def test_debug_logs_once_logging_is_in_use(caplog):
+    with caplog.at_level(logging.DEBUG, logger="artifacts_show"):
+        debug("listing %s", "m@*")
+    assert caplog.messages == ["listing m@*"]
+
+
+def test_json_output_is_what_json_dumps_writes():
+    import random
+
+    rng = random.Random(5)
+    samples = ["a/b", 'x"y\\z', "tab\there", "nl\nr\rb\bf\f", "é", "😀", "\x7f", "\u2028", "\x00"]
+    for _ in range(3000):
+        chars = (chr(rng.choice([rng.randrange(0, 128), rng.randrange(128, 0xD800),
+                                 rng.randrange(0xE000, 0x110000)])) for _ in range(6))
+        samples.append("".join(chars))
+    for text in samples:
+        result = {"path": text, "rev": "c0ffee"}
+        assert to_json(result) == json.dumps(result)

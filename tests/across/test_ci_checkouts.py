@@ -10,12 +10,14 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
+import sys
 from typing import List, Sequence, Tuple
 
 import pytest
 
 from artifacts_show import GitError, Registry, artifacts_list, artifacts_show
 from artifacts_show.errors import ShallowCheckoutError
+from fixtures import ROOT
 from fixtures.builder import build, git
 from fixtures.registries import EXAMPLE_REGISTRY
 from fixtures.servers import SmartHttpServer, free_port
@@ -150,8 +152,9 @@ def test_an_unreachable_upstream_is_exit_3_with_the_cause_first(served, tmp_path
     dead = f"http://127.0.0.1:{free_port()}/registry.git"
     checkout = tag_push_checkout(server.url("registry.git"), ["churn-model#prod#4"], str(tmp_path / "co"))
     git("remote", "set-url", "origin", dead, cwd=checkout)
-    result = subprocess.run(["artifacts-show", "churn-model", "--stage", "prod", "--repo", checkout],
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "artifacts_show", "churn-model", "--stage", "prod",
+                             "--repo", checkout], capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONPATH=ROOT))
     assert (result.returncode, result.stdout) == (3, "")
     message = result.stderr
     assert message.startswith(f"artifacts-show: error: origin ({dead}), the upstream this shallow checkout "

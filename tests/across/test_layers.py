@@ -63,7 +63,7 @@ def test_the_local_side_knows_nothing_of_the_remote_machinery(module):
 
 
 def test_git_knows_nothing_of_registries():
-    assert inside("git") <= {"cache", "errors", "urls", "_records", "_speed"}
+    assert inside("git") <= {"cache", "errors", "urls", "_speed"}
 
 
 def test_cli_talks_only_to_the_public_api():
