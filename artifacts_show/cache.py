@@ -55,8 +55,10 @@ def _absolute(path: str) -> Optional[str]:
 
 def _home() -> Optional[str]:
     """The user's home; None without HOME and without an account (``expanduser`` would leave
-    ``~`` as it is, a folder relative to wherever the lookup runs)."""
-    return _absolute(os.path.expanduser("~"))
+    ``~`` as it is, a folder relative to wherever the lookup runs), or when it does not exist
+    (``HOME=/nonexistent``: a service account's, where nothing is to be made)."""
+    home = _absolute(os.path.expanduser("~"))
+    return home if home is not None and os.path.isdir(home) else None
 
 
 def memo_store() -> Optional[FactStore]:
