@@ -163,6 +163,7 @@ class Registry:
         self._scope = None if artifacts is None else list(dict.fromkeys(map(parse_full_name, artifacts)))
         self._warn = warn or _log_warning
         self._records: Optional[List[TagRecord]] = None
+        self._tag_names: Optional[List[str]] = None
         self._counters_checked: Set[ArtifactName] = set()
         self._repository: Repository = open_repository(repo, self._scope)
 
@@ -331,7 +332,7 @@ class Registry:
 
     def _no_tags(self, artifact: ArtifactName) -> ArtifactNotFoundError:
         """Not found, saying what exists: a listing of every tag, made only for this message."""
-        names = self._repository.tag_names()
+        names = self._every_tag_name()
         if not names and self._repository.is_remote:
             return ArtifactNotFoundError(f"no registry tags for artifact '{artifact}': there are no tags")
         if not names:
@@ -349,6 +350,12 @@ class Registry:
             f"no registry tags for artifact '{artifact}'; "
             f"artifacts with tags: {', '.join(sorted(tagged)) or 'none'}{hint}"
         )
+
+    def _every_tag_name(self) -> List[str]:
+        """Every tag's name, listed once per session however many lookups find nothing."""
+        if self._tag_names is None:
+            self._tag_names = self._repository.tag_names()
+        return self._tag_names
 
     @contextlib.contextmanager
     def _files(self, wanted: Sequence[Tuple[ArtifactName, str]]) -> Iterator[Callable[[], Files]]:
