@@ -21,13 +21,35 @@ import time
 import zlib
 
 from ._speed import TYPE_CHECKING, remove_tree
-from .errors import GitError, GitTimeoutError
+from .errors import GitError, GitTimeoutError, InvalidArgumentError
 
 if TYPE_CHECKING:
     from typing import Iterator, List, Optional
 
 CACHE_DIR_ENV = "ARTIFACTS_SHOW_CACHE_DIR"
 NO_CACHE_ENV = "ARTIFACTS_SHOW_NO_CACHE"
+OFFLINE_ENV = "ARTIFACTS_SHOW_OFFLINE"
+MAX_AGE_ENV = "ARTIFACTS_SHOW_MAX_AGE"
+
+
+def offline_requested() -> bool:
+    """``ARTIFACTS_SHOW_OFFLINE=1``: answer from the cache alone, with no network at all."""
+    return os.environ.get(OFFLINE_ENV, "") not in ("", "0")
+
+
+def max_age_seconds() -> Optional[float]:
+    """``ARTIFACTS_SHOW_MAX_AGE``: a cached listing younger than that many seconds is used
+    without asking the server; None when unset."""
+    raw = os.environ.get(MAX_AGE_ENV, "")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise InvalidArgumentError(f"{MAX_AGE_ENV} must be a number of seconds, not {raw!r}")
+    return value
 
 
 def cache_root() -> Optional[str]:

@@ -84,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
                           help="of --list: JSON (default) or an aligned table")
     overview.add_argument("--paths", action="store_true", help="of --list: add each answer's path")
     parser.add_argument(
+        "--offline", action="store_true", default=None,
+        help="answer a remote registry from the cache alone, with no network "
+             "(also ARTIFACTS_SHOW_OFFLINE=1); says how old the listing used is",
+    )
+    parser.add_argument(
         "--verbose", "-v", action="store_true", help="log the git commands that ran, and how long"
     )
     return parser
@@ -157,7 +162,7 @@ def _lookups(args: argparse.Namespace) -> int:
     warn = lambda message: _say("warning", message)  # noqa: E731
     for name in args.names:  # before git starts
         Registry.check(name, args.version, args.stage, args.remote)
-    with Registry(args.repo, artifacts=args.names, warn=warn) as registry:
+    with Registry(args.repo, artifacts=args.names, warn=warn, offline=args.offline) as registry:
         queries = [(name, args.version, args.stage) for name in args.names]
         results: Sequence[Union[Dict[str, str], ArtifactsShowError]] = registry.show_many(
             queries, errors=len(queries) > 1, urls=args.url, remote=args.remote)
@@ -173,7 +178,7 @@ def _lookups(args: argparse.Namespace) -> int:
 
 
 def _overview(args: argparse.Namespace) -> int:
-    with Registry(args.repo) as registry:
+    with Registry(args.repo, warn=lambda message: _say("warning", message), offline=args.offline) as registry:
         seen = registry.overview(paths=args.paths)
     if args.format == "table":
         return _write(table(seen))

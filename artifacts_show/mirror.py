@@ -182,10 +182,12 @@ class Mirror:
         return self.borrowing
 
     def record_listing(self, patterns: Sequence[str], when: float) -> None:
-        """Remember when ``patterns`` were listed: in the workspace (published with it) and, if
-        it borrows, in the shared repository (a fact is written whole: no lock)."""
+        """Remember when ``patterns`` were listed: in the workspace (published with it, if it
+        becomes the shared repository) and in the shared repository if there is one (a fact is
+        written whole: no lock)."""
         stamp = repr(when).encode()
-        for store in ([self.listed] if self.borrowing else []) + [_facts(self.path)]:
+        shared = [self.listed] if self.shared_exists() and not self.damaged else []
+        for store in [*shared, _facts(self.path)]:
             for pattern in patterns:
                 store.put(pattern, stamp)
 

@@ -98,3 +98,40 @@ def test_a_killed_lookups_git_writes_only_into_its_own_workspace(base, tmp_path)
     assert subprocess.run(["git", "-c", "remote.origin.promisor=true", "-c", "remote.origin.url=x", "fsck",
                            "--connectivity-only", "--no-dangling"],
                           cwd=os.path.join(folder, "repo.git"), capture_output=True).returncode == 0
+
+
+def count_objects(repo: str) -> dict:
+    output = subprocess.run(["git", "count-objects", "-v"], cwd=repo, capture_output=True, text=True,
+                            check=True).stdout
+    return {key: int(value) for key, value in (line.split(": ") for line in output.strip().split("\n"))}
+
+
+def test_the_cache_stays_small_after_hundreds_of_pushes(tmp_path, monkeypatch):
+    """300 pushes, a lookup after each: the packs are repacked as they pile up, and the shared
+    repository holds about what a blobless clone of the registry holds; the memo stays bounded."""
+    from artifacts_show import cache, mirror
+    from fixtures.builder import Commit, Registry, Tag, build, git
+
+    yaml = "artifacts:\n  m:\n    path: m.pkl\n"
+    served = build(Registry([Commit(f"C{index}", {"dvc.yaml": yaml, "m.pkl": f"w{index}"}) for index in range(5)],
+                            [Tag("m@v1.0.0", "C0")]), str(tmp_path / "served.git"), bare=True)
+    url = f"file://{served.path}"
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "MEMO_ENTRIES", 40)
+    env = dict(os.environ, GIT_COMMITTER_NAME="ci", GIT_COMMITTER_EMAIL="ci@example.com")
+    for push in range(1, 301):
+        commit = served.commits[f"C{push % 5}"]
+        subprocess.run(["git", "tag", "-a", "-m", "promote", f"m#prod#{push}", commit], cwd=served.path,
+                       env=env, check=True)
+        if push % 7 == 0:  # a new version now and then: a new answer, a new path read
+            subprocess.run(["git", "tag", "-a", "-m", "register", f"m@v1.{push}.0", commit], cwd=served.path,
+                           env=env, check=True)
+        assert artifacts_show("m", stage="prod", repo=url)["rev"] == commit
+    (folder,) = [entry.path for entry in os.scandir(tmp_path / "cache") if entry.name != "memo"]
+    shared = count_objects(os.path.join(folder, "repo.git"))
+    git("clone", "-q", "--bare", "--filter=blob:none", url, str(tmp_path / "blobless.git"))
+    blobless = count_objects(str(tmp_path / "blobless.git"))
+    assert shared["packs"] <= min(50, mirror.MAX_PACKS + 1) and shared["count"] == 0
+    assert shared["in-pack"] <= 2 * blobless["in-pack"], (shared, blobless)
+    assert len(os.listdir(tmp_path / "cache" / "memo")) <= 40
+    assert os.listdir(os.path.join(folder, "work")) == []
