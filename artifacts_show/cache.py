@@ -282,7 +282,9 @@ class CacheFolder:
                 stale = entry.name.startswith("set-aside-") or folder != self.path
                 if stale and entry.is_dir() and _modified(entry.path) < oldest:
                     self.remove(entry.path)
-        for folder, _, files in os.walk(self.repo):
+        for folder, folders, files in os.walk(self.repo):
+            if folder == self.repo and "artifacts-show" in folders:
+                folders.remove("artifacts-show")  # facts are written whole, with no lock
             for name in files:
                 if name.endswith((".lock", ".tmp")) or name.startswith(("tmp_pack_", ".tmp-")):
                     with contextlib.suppress(OSError):

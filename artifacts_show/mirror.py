@@ -273,11 +273,12 @@ class Mirror:
             _write(os.path.join(self.shared, "shallow"), b"".join(sorted(line + b"\n" for line in shallow)))
 
     def repack(self) -> None:
-        """All packs of the shared repository into one, unreachable objects left out; the caller
-        holds the lock (a partial repository: objects it lacks are promised, not missing)."""
+        """All packs of the shared repository into one; the caller holds the lock. Objects no
+        shared ref reaches are kept: a workspace that started from older refs may still read
+        them. (A partial repository: objects it lacks are promised, not missing.)"""
         promisor = git.config_env([("remote.origin.promisor", "true"),
                                    ("remote.origin.partialclonefilter", "blob:none"), ("gc.auto", "0")])
-        git.run(["repack", "-a", "-d", "-q"], cwd=self.shared, env=promisor)
+        git.run(["repack", "-a", "-d", "-q", "--keep-unreachable"], cwd=self.shared, env=promisor)
 
     def drop_workspace(self) -> None:
         if self.path:
