@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from . import dvcyaml, registry, yaml12
 from ._speed import TYPE_CHECKING
-from .cache import max_age_seconds, memo_store, offline_requested
+from .cache import max_age_seconds, memo_store, offline_requested, read_whole
 from .errors import (
     ArtifactNotFoundError,
     ArtifactsShowError,
@@ -450,12 +450,12 @@ class Registry:
             return found
         user_config = []
         for name in dvcconfig.user_config_paths(os.environ, sys.platform):
-            content = _read_local(name)
+            content = read_whole(name)
             if content is not None:
                 user_config.append(dvcconfig.ConfigFile(name, content))
         worktree = self._repository.worktree
         checkout = None if worktree is None else dvcconfig.LocalCheckout(
-            worktree, lambda path: _read_local(os.path.join(worktree, *path.split("/"))))
+            worktree, lambda path: read_whole(os.path.join(worktree, *path.split("/"))))
         listings = {commit: files().listing(commit) for commit in sorted({commit for _, commit in paths})}
         files().want([(commit, name) for (_, commit), path in paths.items()
                       for name in storage.files_to_read(path, listings[commit])])
@@ -673,15 +673,6 @@ def _duration(seconds: float) -> str:
     if hours < 48:
         return f"{hours} h {minutes % 60} min"
     return f"{hours // 24} days"
-
-
-def _read_local(path: str) -> Optional[bytes]:
-    """A file of this machine (the user's DVC config, a work tree's ``.dvc/config.local``); None if absent."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return None
 
 
 def validate_remote(remote: object) -> str:

@@ -70,6 +70,29 @@ def cache_root() -> Optional[str]:
     return os.path.join(base, "artifacts-show") if base else None
 
 
+def read_whole(path: str) -> Optional[bytes]:
+    """A file's bytes; None if it cannot be read (absent, a folder, unreadable)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def write_whole(path: str, content: bytes) -> None:
+    """Write a file whole (a temporary file renamed over it): a reader sees the old one or the
+    new one, never half of one. OSError if it cannot, and no temporary file is left."""
+    temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(content)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+
+
 def _entries(folder: str) -> List[os.DirEntry[str]]:
     try:
         return list(os.scandir(folder))
@@ -146,26 +169,17 @@ class FactStore:
         return os.path.join(self.path, name)
 
     def get(self, key: str) -> Optional[bytes]:
-        try:
-            with open(self._file(key), "rb") as stored:
-                digest, _, value = stored.read().partition(b"\n")
-        except OSError:
-            return None
+        digest, _, value = (read_whole(self._file(key)) or b"").partition(b"\n")
         if digest.decode("ascii", "replace") != _checksum(value):
             return None
         return value
 
     def put(self, key: str, value: bytes) -> None:
-        final = self._file(key)
-        temporary = f"{final}.{os.getpid()}.{threading.get_ident()}.tmp"
         try:
             os.makedirs(self.path, exist_ok=True)
-            with open(temporary, "wb") as stored:
-                stored.write(_checksum(value).encode() + b"\n" + value)
-            os.replace(temporary, final)
+            write_whole(self._file(key), _checksum(value).encode() + b"\n" + value)
         except OSError:
-            with contextlib.suppress(OSError):
-                os.remove(temporary)  # a fact not stored is learned again next time
+            pass  # a fact not stored is learned again next time
         if self.keep is not None:
             self._bound(self.keep)
 

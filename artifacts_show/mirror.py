@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 import time
 
 from . import git
 from ._speed import TYPE_CHECKING, debug
-from .cache import CacheBusy, CacheFolder, FactStore
+from .cache import CacheBusy, CacheFolder, FactStore, read_whole, write_whole
 from .errors import GitError, GitTimeoutError
 
 if TYPE_CHECKING:
@@ -172,12 +171,12 @@ class Mirror:
         make_repository(self.path, self.object_format)
         self._snapshot = {}
         if self.borrowing:
-            _write(os.path.join(self.path, "objects", "info", "alternates"),
+            write_whole(os.path.join(self.path, "objects", "info", "alternates"),
                    os.path.join(self.shared, "objects").encode() + b"\n")
             for name in ("packed-refs", "shallow"):
-                content = _read(os.path.join(self.shared, name))
+                content = read_whole(os.path.join(self.shared, name))
                 if content is not None:
-                    _write(os.path.join(self.path, name), content)
+                    write_whole(os.path.join(self.path, name), content)
             self._snapshot = read_refs(self.path)
         return self.borrowing
 
@@ -244,7 +243,7 @@ class Mirror:
                 self.cache.remove_stale(STALE_SECONDS)
                 if self.damaged or not self.shared_exists():
                     self.cache.set_aside_repo()
-                    _write(os.path.join(self.path, "objects", "info", "alternates"), b"")
+                    write_whole(os.path.join(self.path, "objects", "info", "alternates"), b"")
                     os.rename(self.path, self.shared)  # from a temporary folder: may fail, then
                     self.path = ""  # the next lookup makes the shared repository
                     return
@@ -265,12 +264,13 @@ class Mirror:
                   for name, value in read_refs(self.shared).items() if not matches(name, patterns)}
         merged.update((name.encode("utf-8", "surrogateescape"), value) for name, value in refs.items())
         lines = b"".join(b"%s %s\n" % (value.encode(), name) for name, value in sorted(merged.items()))
-        _write(os.path.join(self.shared, "packed-refs"), b"# pack-refs with: sorted \n" + lines)
+        write_whole(os.path.join(self.shared, "packed-refs"), b"# pack-refs with: sorted \n" + lines)
         shallow: Set[bytes] = set()
         for repo in (self.shared, self.path):
-            shallow.update(filter(None, (_read(os.path.join(repo, "shallow")) or b"").split(b"\n")))
+            shallow.update(filter(None, (read_whole(os.path.join(repo, "shallow")) or b"").split(b"\n")))
         if shallow:
-            _write(os.path.join(self.shared, "shallow"), b"".join(sorted(line + b"\n" for line in shallow)))
+            write_whole(os.path.join(self.shared, "shallow"),
+                        b"".join(sorted(line + b"\n" for line in shallow)))
 
     def repack(self) -> None:
         """All packs of the shared repository into one; the caller holds the lock. Objects no
@@ -302,16 +302,16 @@ def make_repository(path: str, object_format: str) -> None:
         os.makedirs(os.path.join(path, folder), exist_ok=True)
     version = 1 if object_format != "sha1" else 0
     extensions = f"[extensions]\n\tobjectformat = {object_format}\n" if version else ""
-    _write(os.path.join(path, "config"), f"[core]\n\trepositoryformatversion = {version}\n\tbare = true\n"
-                                         f"{extensions}".encode())
-    _write(os.path.join(path, "HEAD"), b"ref: refs/heads/main\n")
+    write_whole(os.path.join(path, "config"),
+                f"[core]\n\trepositoryformatversion = {version}\n\tbare = true\n{extensions}".encode())
+    write_whole(os.path.join(path, "HEAD"), b"ref: refs/heads/main\n")
 
 
 def read_refs(repo: str) -> Dict[str, str]:
     """The refs of a repository on disk, packed and loose (the loose win), read as git
     writes them: ``packed-refs`` lines, one file per loose ref."""
     refs: Dict[str, str] = {}
-    packed = (_read(os.path.join(repo, "packed-refs")) or b"").decode("utf-8", "surrogateescape")
+    packed = (read_whole(os.path.join(repo, "packed-refs")) or b"").decode("utf-8", "surrogateescape")
     for line in packed.split("\n"):
         value, _, name = line.partition(" ")
         if name.startswith("refs/") and not line.startswith(("#", "^")):
@@ -319,7 +319,7 @@ def read_refs(repo: str) -> Dict[str, str]:
     top = os.path.join(repo, "refs")
     for folder, _, names in os.walk(top):
         for name in names:
-            content = (_read(os.path.join(folder, name)) or b"").decode("ascii", "replace").strip()
+            content = (read_whole(os.path.join(folder, name)) or b"").decode("ascii", "replace").strip()
             if content and not content.startswith("ref:") and not name.endswith(".lock"):
                 relative = os.path.relpath(os.path.join(folder, name), repo).replace(os.sep, "/")
                 refs[os.fsdecode(relative)] = content
@@ -335,7 +335,7 @@ def matches(ref: str, patterns: Sequence[str]) -> bool:
 def _sound(repo: str) -> bool:
     """What git checks first of a repository and its packs: a ``HEAD``, and each pack and index
     beginning with their signatures. Damage inside a pack shows when it is read."""
-    head = _read(os.path.join(repo, "HEAD")) or b""
+    head = read_whole(os.path.join(repo, "HEAD")) or b""
     if not head.startswith(b"ref: refs/") and len(head.strip()) not in (40, 64):
         return False
     folder = os.path.join(repo, "objects", "pack")
@@ -356,22 +356,6 @@ def _packs(repo: str) -> List[str]:
     except OSError:
         return []
     return sorted(name[:-len(".idx")] for name in names if name.startswith("pack-") and name.endswith(".idx"))
-
-
-def _read(path: str) -> Optional[bytes]:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return None
-
-
-def _write(path: str, content: bytes) -> None:
-    """Write a file whole: a reader sees the old one or the new one, never half of one."""
-    temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-    with open(temporary, "wb") as handle:
-        handle.write(content)
-    os.replace(temporary, path)
 
 
 def despite_the_cache(mirror: Mirror, work: Callable[[], T], reset: Callable[[], None]) -> T:
