@@ -486,7 +486,8 @@ class ShallowCheckout:
                 f"from, and its own tags may be incomplete{self._fixes('<remote>', None)}"
             )
         where = classify_upstream(upstream.url, upstream.folder)
-        self._failing = f"{upstream.remote} ({where}), the upstream this shallow checkout answers from"
+        self._failing = (f"this shallow checkout answers from its upstream, {upstream.remote} ({where}), "
+                         "since its own tags may be incomplete")
         self._fixes_text = self._fixes(upstream.remote, where.url)
         from .remote import RemoteRepository
 
@@ -502,8 +503,7 @@ class ShallowCheckout:
         try:
             return work()
         except GitError as failure:
-            raise ShallowCheckoutError(f"{self._failing}, failed: {failure}; its own tags may be "
-                                       f"incomplete{self._fixes_text}") from None
+            raise ShallowCheckoutError(f"{failure}; {self._failing}{self._fixes_text}") from None
 
     def tags(self) -> List[TagRecord]:
         return self._explained(self._upstream.tags)

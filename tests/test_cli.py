@@ -14,8 +14,8 @@ from fixtures import ROOT
 from fixtures.registries import EXAMPLE_REGISTRY
 
 
-def cli(*args: str, cwd: str = ROOT) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=ROOT)
+def cli(*args: str, cwd: str = ROOT, **variables: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=ROOT, **variables)
     return subprocess.run([sys.executable, "-m", "artifacts_show", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=60)
 
@@ -70,6 +70,18 @@ def test_git_failure_exits_3(tmp_path):
     assert result.returncode == 3
     assert "not a git repository" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_trace_asked_for_passes_through_and_the_error_stays_one_line(example, tmp_path):
+    found = cli("churn-model", "--stage", "prod", "--repo", example.path, GIT_TRACE="1")
+    assert json.loads(found.stdout)["rev"] == example.commits["churn-1"]
+    assert "trace: built-in: git for-each-ref" in found.stderr
+    assert "trace: built-in: git cat-file" in found.stderr
+    failed = cli("m", "--repo", str(tmp_path), GIT_TRACE="1")
+    assert failed.returncode == 3 and "trace: built-in: git rev-parse" in failed.stderr
+    assert [line for line in failed.stderr.splitlines() if line.startswith("artifacts-show:")] == [
+        "artifacts-show: error: fatal: not a git repository (or any of the parent directories): .git "
+        "(git rev-parse)"]
 
 
 def test_malformed_dvc_yaml_exits_3(build_registry):
