@@ -323,11 +323,16 @@ class Registry:
         events = self._events(artifact)
         if not events:
             raise self._no_tags(artifact)
-        if pinned is not None:
-            return registry.resolve_version(artifact, events, pinned)
-        if stage is not None:
-            return registry.resolve_stage(artifact, events, stage)
-        return registry.resolve_latest(artifact, events)
+        try:
+            if pinned is not None:
+                return registry.resolve_version(artifact, events, pinned)
+            if stage is not None:
+                return registry.resolve_stage(artifact, events, stage)
+            return registry.resolve_latest(artifact, events)
+        except ArtifactNotFoundError as missing:
+            if self._repository.is_remote:  # a remote's listing is whole
+                raise
+            raise ArtifactNotFoundError(f"{missing}{SOME_TAGS_HINT}") from None
 
     def _no_tags(self, artifact: ArtifactName) -> ArtifactNotFoundError:
         """Not found, saying what exists: a listing of every tag, made only for this message."""
@@ -348,6 +353,7 @@ class Registry:
         return ArtifactNotFoundError(
             f"no registry tags for artifact '{artifact}'; "
             f"artifacts with tags: {', '.join(sorted(tagged)) or 'none'}{hint}"
+            f"{'' if self._repository.is_remote else SOME_TAGS_HINT}"
         )
 
     @contextlib.contextmanager
@@ -533,6 +539,11 @@ def classify_upstream(url: str, folder: str) -> RemoteUrl:
             f"the upstream of this shallow checkout cannot be used: {refused}") from None
     assert isinstance(where, RemoteUrl)
     return where
+
+
+SOME_TAGS_HINT = ("; if this repository lacks some of the registry's tags, fetch them with "
+                  "`git fetch --tags`, or give the registry's URL as repo")
+"""Said of what a local repository's tags do not hold: a clone may hold only some tags."""
 
 
 ANSWER_ERRORS = (ArtifactNotFoundError, MalformedFileError, UnsupportedContentError, OutsideProjectError)

@@ -164,3 +164,35 @@ def test_nothing_is_written_to_the_repository(tmp_path):
         except ArtifactsShowError:
             pass
     assert snapshot(built.path) == before
+
+
+PARTIAL = Registry(CASES[0].registry.commits, [Tag("m@v1.0.0", "A"), Tag("m@v1.1.0", "B"), Tag("m#prod#1", "A")])
+FETCH_HINT = ("; if this repository lacks some of the registry's tags, fetch them with `git fetch --tags`, "
+              "or give the registry's URL as repo")
+
+
+def test_a_local_repository_missing_some_tags_says_how_to_fetch_them(tmp_path):
+    """A clone holding some of the registry's tags (not shallow: it answers from its own) is told
+    how to fetch the rest; the hint is right (after it, the lookup answers); a remote is whole."""
+    from artifacts_show import ArtifactNotFoundError
+
+    served = build(PARTIAL, str(tmp_path / "served.git"), bare=True)
+    clone = str(tmp_path / "clone")
+    git("clone", "-q", "--no-tags", served.path, clone)
+    git("fetch", "-q", "origin", "+refs/tags/m#prod#1:refs/tags/m#prod#1", cwd=clone)
+    with pytest.raises(ArtifactNotFoundError) as latest:
+        artifacts_show("m", repo=clone)
+    assert str(latest.value) == f"artifact 'm' has no registered version; known versions: none{FETCH_HINT}"
+    git("fetch", "-q", "origin", "+refs/tags/m@v1.1.0:refs/tags/m@v1.1.0", cwd=clone)
+    with pytest.raises(ArtifactNotFoundError) as pinned:
+        artifacts_show("m", version="v1.0.0", repo=clone)
+    assert str(pinned.value) == f"artifact 'm' has no version v1.0.0; known versions: v1.1.0{FETCH_HINT}"
+    with pytest.raises(ArtifactNotFoundError) as other:
+        artifacts_show("n", repo=clone)
+    assert str(other.value) == f"no registry tags for artifact 'n'; artifacts with tags: m{FETCH_HINT}"
+    with pytest.raises(ArtifactNotFoundError) as remote:
+        artifacts_show("m", version="v2.0.0", repo=f"file://{served.path}")
+    assert str(remote.value) == "artifact 'm' has no version v2.0.0; known versions: v1.0.0, v1.1.0"
+    git("fetch", "-q", "--tags", cwd=clone)
+    assert artifacts_show("m", version="v1.0.0", repo=clone)["rev"] == served.commits["A"]
+
