@@ -35,7 +35,7 @@ from .urls import LocalPath, RemoteUrl, classify
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple, TypeVar, Union
 
-    from .objects import Files, Repository, TagRecord
+    from .objects import Files, Repository, TagName, TagRecord
     from .remote import RemoteRepository
     from .tags import Version
 
@@ -337,22 +337,23 @@ class Registry:
     def _no_tags(self, artifact: ArtifactName) -> ArtifactNotFoundError:
         """Not found, saying what exists: a listing of every tag, made only for this message."""
         names = self._repository.tag_names()
-        if not names and self._repository.is_remote:
-            return ArtifactNotFoundError(f"no registry tags for artifact '{artifact}': there are no tags")
+        missing = f"no registry tags for artifact '{artifact}'"
         if not names:
-            return ArtifactNotFoundError(
-                f"no registry tags for artifact '{artifact}': the repository has no tags at all. "
-                "A clone made with --depth or --no-tags (the default of many CI systems) has none: "
-                "fetch them with `git fetch --tags`, or give the registry's URL as repo"
-            )
-        tagged = {tag.artifact.full for tag in map(parse_tag, names) if tag}
-        elsewhere = [name for name in names if spelled_otherwise(artifact, name)]
+            why = "there are no tags" if self._repository.is_remote else NO_TAGS_HINT
+            return ArtifactNotFoundError(f"{missing}: {why}")
+        lightweight = [tag.name for tag in names if not tag.annotated and parse_tag_of(artifact, tag.name)]
+        if lightweight:
+            some = ", ".join(lightweight[:3]) + (", ..." if len(lightweight) > 3 else "")
+            return ArtifactNotFoundError(f"{missing}: it has only lightweight tags ({some}), {LIGHTWEIGHT}")
+        tagged, lightweight_only = _tagged_artifacts(names)
+        elsewhere = [tag.name for tag in names if spelled_otherwise(artifact, tag.name)]
         hint = (f"; {len(elsewhere)} tag(s) spell its folder otherwise, which names another artifact "
                 f"(such as '{elsewhere[0]}'): its tags begin '{artifact.in_tag}@' or '{artifact.in_tag}#'"
                 if elsewhere else "")
+        if lightweight_only:
+            hint += f"; with lightweight tags only, which the registry ignores: {', '.join(lightweight_only)}"
         return ArtifactNotFoundError(
-            f"no registry tags for artifact '{artifact}'; "
-            f"artifacts with tags: {', '.join(sorted(tagged)) or 'none'}{hint}"
+            f"{missing}; artifacts with tags: {', '.join(tagged) or 'none'}{hint}"
             f"{'' if self._repository.is_remote else SOME_TAGS_HINT}"
         )
 
@@ -514,7 +515,7 @@ class ShallowCheckout:
     def tags(self) -> List[TagRecord]:
         return self._explained(self._upstream.tags)
 
-    def tag_names(self) -> List[str]:
+    def tag_names(self) -> List[TagName]:
         return self._explained(self._upstream.tag_names)
 
     def files(self, commits: Sequence[str]) -> contextlib.AbstractContextManager[Files]:
@@ -541,9 +542,25 @@ def classify_upstream(url: str, folder: str) -> RemoteUrl:
     return where
 
 
+NO_TAGS_HINT = ("the repository has no tags at all. A clone made with --depth or --no-tags (the default of "
+                "many CI systems) has none: fetch them with `git fetch --tags`, or give the registry's URL "
+                "as repo")
 SOME_TAGS_HINT = ("; if this repository lacks some of the registry's tags, fetch them with "
                   "`git fetch --tags`, or give the registry's URL as repo")
 """Said of what a local repository's tags do not hold: a clone may hold only some tags."""
+LIGHTWEIGHT = "which the registry ignores: registry tags are annotated (`git tag -a`, as gto writes them)"
+
+
+def _tagged_artifacts(names: Sequence[TagName]) -> Tuple[List[str], List[str]]:
+    """The artifacts with registry tags, and those whose tags of the registry's grammar are
+    all lightweight (full names, sorted)."""
+    kinds: Dict[str, Set[bool]] = {}
+    for name in names:
+        tag = parse_tag(name.name)
+        if tag is not None:
+            kinds.setdefault(tag.artifact.full, set()).add(name.annotated)
+    return (sorted(artifact for artifact, annotated in kinds.items() if True in annotated),
+            sorted(artifact for artifact, annotated in kinds.items() if True not in annotated))
 
 
 ANSWER_ERRORS = (ArtifactNotFoundError, MalformedFileError, UnsupportedContentError, OutsideProjectError)

@@ -14,7 +14,7 @@ import os
 from . import git
 from ._speed import TYPE_CHECKING, NamedTuple
 from .errors import GitError
-from .objects import MAX_FILE_BYTES, CommitFiles, list_tags, tag_patterns
+from .objects import MAX_FILE_BYTES, CommitFiles, TagName, list_tags, tag_patterns
 
 if TYPE_CHECKING:
     from typing import Iterator, List, Optional, Sequence, Tuple
@@ -54,10 +54,15 @@ class LocalRepository:
             return []
         return list_tags(self.path, self._patterns, LOCAL_READS)
 
-    def tag_names(self) -> List[str]:
-        output = git.run(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags/"], cwd=self.path,
-                         env=LOCAL_READS)
-        return [name for name in output.decode("utf-8", "surrogateescape").split("\n") if name]
+    def tag_names(self) -> List[TagName]:
+        output = git.run(["for-each-ref", "--format=%(objecttype) %(refname:strip=2)", "refs/tags/"],
+                         cwd=self.path, env=LOCAL_READS)
+        tags = []
+        for line in output.decode("utf-8", "surrogateescape").split("\n"):
+            object_type, _, name = line.partition(" ")  # a tag's name holds no space
+            if name:
+                tags.append(TagName(name, object_type == "tag"))
+        return tags
 
     @contextlib.contextmanager
     def files(self, commits: Sequence[str]) -> Iterator[Files]:

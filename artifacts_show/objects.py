@@ -34,6 +34,14 @@ class TagRecord(NamedTuple):
     """Unix time of the tagger line, ``NO_TAGGER_DATE`` if the tag has none."""
 
 
+class TagName(NamedTuple):
+    """A tag's name, for messages about what exists, and whether it is annotated (the registry
+    counts annotated tags only)."""
+
+    name: str
+    annotated: bool
+
+
 if TYPE_CHECKING:  # types for the api; nothing at run time
 
     class Files(Protocol):
@@ -60,8 +68,8 @@ if TYPE_CHECKING:  # types for the api; nothing at run time
             """Annotated tags of commits (through tags of tags too), of the artifacts the
             repository was opened for, dated."""
 
-        def tag_names(self) -> List[str]:
-            """The names of all tags, for messages about what exists."""
+        def tag_names(self) -> List[TagName]:
+            """All tags, for messages about what exists."""
 
         def files(self, commits: Sequence[str]) -> contextlib.AbstractContextManager[Files]:
             """Files at ``commits`` (their trees are fetched together where they must be)."""
@@ -125,14 +133,21 @@ def parse_for_each_ref(output: bytes) -> Tuple[List[TagRecord], List[TagRecord]]
     return tags, nested
 
 
-def parse_ls_remote(output: bytes) -> List[str]:
-    """The tag names of ``ls-remote --tags`` output (peeled ``^{}`` lines left out)."""
-    names = []
+def parse_ls_remote(output: bytes, peeled: bool = True) -> List[TagName]:
+    """The tags of ``ls-remote --tags`` output: a server lists an annotated tag twice, the
+    second time peeled (``<name>^{}``). A listing without peeled lines (a bundle's,
+    ``peeled=False``) cannot tell: every tag is taken for annotated, so that none is
+    called lightweight wrongly."""
+    names, annotated = [], set()
     for line in output.decode("utf-8", "surrogateescape").split("\n"):
         _, _, refname = line.partition("\t")
-        if refname.startswith("refs/tags/") and not refname.endswith("^{}"):
+        if not refname.startswith("refs/tags/"):
+            continue
+        if refname.endswith("^{}"):
+            annotated.add(refname[len("refs/tags/"):-len("^{}")])
+        else:
             names.append(refname[len("refs/tags/"):])
-    return names
+    return [TagName(name, not peeled or name in annotated) for name in names]
 
 
 def list_tags(cwd: str, patterns: Sequence[str], env: Optional[Dict[str, str]] = None) -> List[TagRecord]:

@@ -196,3 +196,28 @@ def test_a_local_repository_missing_some_tags_says_how_to_fetch_them(tmp_path):
     git("fetch", "-q", "--tags", cwd=clone)
     assert artifacts_show("m", version="v1.0.0", repo=clone)["rev"] == served.commits["A"]
 
+
+LIGHTWEIGHT_ONLY = Registry(CASES[0].registry.commits, [
+    Tag("a0@v1.0.0", "A", annotated=False), Tag("a0#prod#1", "A", annotated=False),
+    Tag("b@v1.0.0", "B", annotated=False), Tag("m@v1.0.0", "A"), Tag("m#dev", "B", annotated=False)])
+
+
+@pytest.mark.parametrize("kind", ["local", "http"])
+def test_lightweight_tags_are_named_as_such(tmp_path, kind):
+    """The registry ignores lightweight tags (`git tag a0@v1.0.0`); a lookup says so, from a
+    listing of a repository on disk or of a server (whose peeled lines tell annotated tags)."""
+    from artifacts_show import ArtifactNotFoundError
+    from fixtures.servers import reached_as
+
+    built = build(LIGHTWEIGHT_ONLY, str(tmp_path / "r.git"), bare=True)
+    with reached_as(kind, built.path) as repo:
+        with pytest.raises(ArtifactNotFoundError) as only_lightweight:
+            artifacts_show("a0", repo=repo)
+        with pytest.raises(ArtifactNotFoundError) as unknown:
+            artifacts_show("c", repo=repo)
+    assert str(only_lightweight.value) == (
+        "no registry tags for artifact 'a0': it has only lightweight tags (a0#prod#1, a0@v1.0.0), which the "
+        "registry ignores: registry tags are annotated (`git tag -a`, as gto writes them)")
+    assert str(unknown.value) == (
+        "no registry tags for artifact 'c'; artifacts with tags: m; with lightweight tags only, which the "
+        "registry ignores: a0, b" + (FETCH_HINT if kind == "local" else ""))

@@ -139,3 +139,13 @@ def test_a_read_that_times_out_stays_a_timeout(tmp_path, monkeypatch):
         monkeypatch.setattr(batch, "read", too_slow)
         with pytest.raises(GitTimeoutError):
             CommitFiles(batch, built.path, why_missing=lambda: "; explained").read(built.commits["A"], "dvc.yaml")
+
+
+def test_ls_remote_tells_annotated_tags_by_their_peeled_lines():
+    from artifacts_show.objects import TagName, parse_ls_remote
+
+    output = (f"{'1' * 40}\trefs/tags/a@v1.0.0\n{'2' * 40}\trefs/tags/a@v1.0.0^{{}}\n"
+              f"{'2' * 40}\trefs/tags/light\n{'3' * 40}\trefs/heads/main\n").encode()
+    assert parse_ls_remote(output) == [TagName("a@v1.0.0", True), TagName("light", False)]
+    # a bundle's listing has no peeled lines: it cannot tell, and calls none lightweight
+    assert parse_ls_remote(output, peeled=False) == [TagName("a@v1.0.0", True), TagName("light", True)]
