@@ -143,7 +143,8 @@ class Registry:
     :class:`InvalidArgumentError`. Without it every tag is listed (what
     :meth:`overview` needs). The listing is made once, when the session starts:
     a tag added afterwards is seen by the next session. ``warn`` receives the
-    warnings of pinned lookups (default: the package's logger).
+    warnings: of pinned lookups, of a local repository's tags that skip counters, of an
+    overview that found no artifact where the reason is known (default: the package's logger).
 
     ::
 
@@ -255,6 +256,10 @@ class Registry:
                 by_artifact.setdefault(tag.artifact, []).append(event)
         for artifact, events in by_artifact.items():
             self._check_counters(artifact, events)
+        if not by_artifact:
+            nothing = self._why_nothing_listed()
+            if nothing is not None:
+                self._warn(nothing)
         seen = {artifact: registry.overview(artifact, by_artifact[artifact])
                 for artifact in sorted(by_artifact, key=lambda artifact: artifact.full)}
         found = {}
@@ -356,6 +361,18 @@ class Registry:
             f"{missing}; artifacts with tags: {', '.join(tagged) or 'none'}{hint}"
             f"{'' if self._repository.is_remote else SOME_TAGS_HINT}"
         )
+
+    def _why_nothing_listed(self) -> Optional[str]:
+        """What an overview that found no artifact should say, where the reason is known: a
+        local repository without tags, or registry tags made lightweight."""
+        names = self._repository.tag_names()
+        if not names and not self._repository.is_remote:
+            return f"no artifact has registry tags: {NO_TAGS_HINT}"
+        lightweight_only = _tagged_artifacts(names)[1]
+        if lightweight_only:
+            return (f"no artifact has registry tags: {', '.join(lightweight_only)} "
+                    f"{'has' if len(lightweight_only) == 1 else 'have'} only lightweight tags, {LIGHTWEIGHT}")
+        return None
 
     @contextlib.contextmanager
     def _files(self, wanted: Sequence[Tuple[ArtifactName, str]]) -> Iterator[Callable[[], Files]]:
@@ -634,7 +651,7 @@ def validate_remote(remote: object) -> str:
 
 
 def _log_warning(warning: str) -> None:
-    """Log what a pinned lookup should know (deregistered, deprecated) on the package's logger."""
+    """Log a warning (a pinned version deregistered, an artifact deprecated, ...) on the package's logger."""
     import logging
 
     logging.getLogger(__package__).warning("%s", warning)

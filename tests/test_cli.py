@@ -197,6 +197,26 @@ def test_list_with_paths(example):
     assert seen["nlp:bert"]["latest"]["path"] == os.path.join("nlp", "weights", "bert.bin")
 
 
+@pytest.mark.parametrize("output", ["json", "table"])
+def test_list_that_finds_no_artifact_says_why_on_stderr(tmp_path, output):
+    """A checkout without tags (or with lightweight ones only) lists nothing, exit 0, and says
+    why, as a lookup there would."""
+    from fixtures.builder import Commit, Registry, Tag, build
+
+    commits = [Commit("A", {"dvc.yaml": "artifacts: {m: {path: m.pkl}}\n"})]
+    untagged = build(Registry(commits), str(tmp_path / "untagged")).path
+    lightweight = build(Registry(commits, [Tag("m@v1.0.0", "A", annotated=False)]), str(tmp_path / "light")).path
+    for repo, why in [
+        (untagged, "the repository has no tags at all. A clone made with --depth or --no-tags (the default of many "
+                   "CI systems) has none: fetch them with `git fetch --tags`, or give the registry's URL as repo"),
+        (lightweight, "m has only lightweight tags, which the registry ignores: registry tags are annotated "
+                      "(`git tag -a`, as gto writes them)"),
+    ]:
+        result = cli("--list", "--format", output, "--repo", repo)
+        assert (result.returncode, result.stdout) == (0, "{}\n" if output == "json" else "artifact  latest\n")
+        assert result.stderr == f"artifacts-show: warning: no artifact has registry tags: {why}\n"
+
+
 @pytest.mark.parametrize("args", [["--list", "churn-model"], ["--list", "--stage", "prod"], ["--paths", "m"]])
 def test_list_takes_no_lookup_arguments(example, args):
     result = cli(*args, "--repo", example.path)
