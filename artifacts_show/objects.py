@@ -187,13 +187,14 @@ class CommitFiles:
     reported as such instead of being followed or fetched. Each tree and each
     blob is read once. ``fetch_missing`` (remote repositories) brings objects
     the repository does not hold yet, several in one go; without it a missing
-    object is an error.
+    object is an error, which ``why_missing`` explains: it is given the commit when
+    the commit itself is missing, None for any other object.
     """
 
     def __init__(
         self, batch: git.CatFileBatch, cwd: str, env: Optional[Dict[str, str]] = None,
         fetch_missing: Optional[Callable[[Sequence[str]], None]] = None,
-        why_missing: Callable[[], str] = lambda: "",
+        why_missing: Callable[[Optional[str]], str] = lambda commit: "",
     ) -> None:
         self.batch, self._cwd, self._env, self._fetch_missing = batch, cwd, env, fetch_missing
         self._why_missing = why_missing  # asked only when an object is missing
@@ -206,7 +207,7 @@ class CommitFiles:
             except (git.ObjectTooLarge, GitTimeoutError):
                 raise
             except GitError as failure:  # git stops at an object it may not fetch
-                raise GitError(f"{failure}{self._why_missing()}") from None
+                raise GitError(f"{failure}{self._why_missing(None)}") from None
         return self._objects[spec]
 
     def _tree(self, commit: str, folder: str) -> Optional[bytes]:
@@ -216,13 +217,16 @@ class CommitFiles:
         if found is not None:
             return found[1] if found[0] == "tree" else None
         if not folder:
-            raise GitError(f"the tree of commit {commit} is missing from the repository{self._why_missing()}")
+            if self._read(commit) is None:  # a tag fetched without its commit
+                raise GitError(f"commit {commit} is missing from the repository{self._why_missing(commit)}")
+            raise GitError(f"the tree of commit {commit} is missing from the "
+                           f"repository{self._why_missing(None)}")
         parent, _, name = folder.rpartition("/")
         above = self._tree(commit, parent)
         entry = tree_entry(above, name, len(commit) // 2) if above is not None else None
         if entry is not None and entry[0] == b"40000" and self._read(entry[1]) is None:
             raise GitError(f"folder {folder} at commit {commit}: tree {entry[1]} is missing from the "
-                           f"repository{self._why_missing()}")
+                           f"repository{self._why_missing(None)}")
         return None  # git found no such folder (in a tree out of order, neither would DVC)
 
     def _entry(self, commit: str, path: str) -> Optional[str]:
@@ -293,5 +297,5 @@ class CommitFiles:
             found = self._blob(path, commit, object_id)
         if found is None or found[0] != "blob":
             raise GitError(f"{path} at commit {commit}: object {object_id} is missing from the repository"
-                           f"{self._why_missing()}")
+                           f"{self._why_missing(None)}")
         return found[1]
