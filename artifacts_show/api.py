@@ -35,7 +35,7 @@ from .urls import LocalPath, RemoteUrl, classify
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple, TypeVar, Union
 
-    from .objects import Files, Repository, TagRecord
+    from .objects import Files, Repository, TagName, TagRecord
     from .remote import RemoteRepository
     from .tags import Version
 
@@ -143,8 +143,9 @@ class Registry:
     :class:`InvalidArgumentError`. Without it every tag is listed (what
     :meth:`overview` needs). The listing is made once, when the session starts:
     a tag added afterwards is seen by the next session. ``warn`` receives the
-    warnings of pinned lookups (default: the package's logger). ``offline`` (default:
-    ``ARTIFACTS_SHOW_OFFLINE``) answers a remote registry from the cache alone.
+    warnings: of pinned lookups, of a local repository's tags that skip counters, of an
+    overview that found no artifact where the reason is known (default: the package's logger).
+    ``offline`` (default: ``ARTIFACTS_SHOW_OFFLINE``) answers a remote registry from the cache alone.
 
     ::
 
@@ -165,7 +166,7 @@ class Registry:
         self._scope = None if artifacts is None else list(dict.fromkeys(map(parse_full_name, artifacts)))
         self._warn = warn or _log_warning
         self._records: Optional[List[TagRecord]] = None
-        self._tag_names: Optional[List[str]] = None
+        self._tag_names: Optional[List[TagName]] = None
         self._counters_checked: Set[ArtifactName] = set()
         self._offline = offline_requested() if offline is None else offline
         self._repository: Repository = open_repository(repo, self._scope, self._offline)
@@ -259,6 +260,10 @@ class Registry:
                 by_artifact.setdefault(tag.artifact, []).append(event)
         for artifact, events in by_artifact.items():
             self._check_counters(artifact, events)
+        if not by_artifact:
+            nothing = self._why_nothing_listed()
+            if nothing is not None:
+                self._warn(nothing)
         seen = {artifact: registry.overview(artifact, by_artifact[artifact])
                 for artifact in sorted(by_artifact, key=lambda artifact: artifact.full)}
         found = {}
@@ -331,38 +336,57 @@ class Registry:
         events = self._events(artifact)
         if not events:
             raise self._no_tags(artifact)
-        if pinned is not None:
-            return registry.resolve_version(artifact, events, pinned)
-        if stage is not None:
-            return registry.resolve_stage(artifact, events, stage)
-        return registry.resolve_latest(artifact, events)
+        try:
+            if pinned is not None:
+                return registry.resolve_version(artifact, events, pinned)
+            if stage is not None:
+                return registry.resolve_stage(artifact, events, stage)
+            return registry.resolve_latest(artifact, events)
+        except ArtifactNotFoundError as missing:
+            if self._repository.is_remote:  # a remote's listing is whole
+                raise
+            raise ArtifactNotFoundError(f"{missing}{SOME_TAGS_HINT}") from None
 
     def _no_tags(self, artifact: ArtifactName) -> ArtifactNotFoundError:
         """Not found, saying what exists: a listing of every tag, made only for this message."""
         names = self._every_tag_name()
-        if not names and self._repository.is_remote:
-            return ArtifactNotFoundError(f"no registry tags for artifact '{artifact}': there are no tags")
+        missing = f"no registry tags for artifact '{artifact}'"
         if not names:
-            return ArtifactNotFoundError(
-                f"no registry tags for artifact '{artifact}': the repository has no tags at all. "
-                "A clone made with --depth or --no-tags (the default of many CI systems) has none: "
-                "fetch them with `git fetch --tags`, or give the registry's URL as repo"
-            )
-        tagged = {tag.artifact.full for tag in map(parse_tag, names) if tag}
-        elsewhere = [name for name in names if spelled_otherwise(artifact, name)]
+            why = "there are no tags" if self._repository.is_remote else NO_TAGS_HINT
+            return ArtifactNotFoundError(f"{missing}: {why}")
+        lightweight = [tag.name for tag in names if not tag.annotated and parse_tag_of(artifact, tag.name)]
+        if lightweight:
+            some = ", ".join(lightweight[:3]) + (", ..." if len(lightweight) > 3 else "")
+            return ArtifactNotFoundError(f"{missing}: it has only lightweight tags ({some}), {LIGHTWEIGHT}")
+        tagged, lightweight_only = _tagged_artifacts(names)
+        elsewhere = [tag.name for tag in names if spelled_otherwise(artifact, tag.name)]
         hint = (f"; {len(elsewhere)} tag(s) spell its folder otherwise, which names another artifact "
                 f"(such as '{elsewhere[0]}'): its tags begin '{artifact.in_tag}@' or '{artifact.in_tag}#'"
                 if elsewhere else "")
+        if lightweight_only:
+            hint += f"; with lightweight tags only, which the registry ignores: {', '.join(lightweight_only)}"
         return ArtifactNotFoundError(
-            f"no registry tags for artifact '{artifact}'; "
-            f"artifacts with tags: {', '.join(sorted(tagged)) or 'none'}{hint}"
+            f"{missing}; artifacts with tags: {', '.join(tagged) or 'none'}{hint}"
+            f"{'' if self._repository.is_remote else SOME_TAGS_HINT}"
         )
 
-    def _every_tag_name(self) -> List[str]:
+    def _every_tag_name(self) -> List[TagName]:
         """Every tag's name, listed once per session however many lookups find nothing."""
         if self._tag_names is None:
             self._tag_names = self._repository.tag_names()
         return self._tag_names
+
+    def _why_nothing_listed(self) -> Optional[str]:
+        """What an overview that found no artifact should say, where the reason is known: a
+        local repository without tags, or registry tags made lightweight."""
+        names = self._every_tag_name()
+        if not names and not self._repository.is_remote:
+            return f"no artifact has registry tags: {NO_TAGS_HINT}"
+        lightweight_only = _tagged_artifacts(names)[1]
+        if lightweight_only:
+            return (f"no artifact has registry tags: {', '.join(lightweight_only)} "
+                    f"{'has' if len(lightweight_only) == 1 else 'have'} only lightweight tags, {LIGHTWEIGHT}")
+        return None
 
     @contextlib.contextmanager
     def _files(self, wanted: Sequence[Tuple[ArtifactName, str]]) -> Iterator[Callable[[], Files]]:
@@ -538,7 +562,8 @@ class ShallowCheckout:
                 f"from, and its own tags may be incomplete{self._fixes('<remote>', None)}"
             )
         where = classify_upstream(upstream.url, upstream.folder)
-        self._failing = f"{upstream.remote} ({where}), the upstream this shallow checkout answers from"
+        self._failing = (f"this shallow checkout answers from its upstream, {upstream.remote} ({where}), "
+                         "since its own tags may be incomplete")
         self._fixes_text = self._fixes(upstream.remote, where.url)
         seen = [*_pushed_tag(), *(tag.name for tag in checkout.tags())] if max_age is not None else []
         from .remote import RemoteRepository
@@ -560,13 +585,12 @@ class ShallowCheckout:
         try:
             return work()
         except GitError as failure:
-            raise ShallowCheckoutError(f"{self._failing}, failed: {failure}; its own tags may be "
-                                       f"incomplete{self._fixes_text}") from None
+            raise ShallowCheckoutError(f"{failure}; {self._failing}{self._fixes_text}") from None
 
     def tags(self) -> List[TagRecord]:
         return self._explained(self._upstream.tags)
 
-    def tag_names(self) -> List[str]:
+    def tag_names(self) -> List[TagName]:
         return self._explained(self._upstream.tag_names)
 
     def files(self, commits: Sequence[str]) -> contextlib.AbstractContextManager[Files]:
@@ -591,6 +615,27 @@ def classify_upstream(url: str, folder: str) -> RemoteUrl:
             f"the upstream of this shallow checkout cannot be used: {refused}") from None
     assert isinstance(where, RemoteUrl)
     return where
+
+
+NO_TAGS_HINT = ("the repository has no tags at all. A clone made with --depth or --no-tags (the default of "
+                "many CI systems) has none: fetch them with `git fetch --tags`, or give the registry's URL "
+                "as repo")
+SOME_TAGS_HINT = ("; if this repository lacks some of the registry's tags, fetch them with "
+                  "`git fetch --tags`, or give the registry's URL as repo")
+"""Said of what a local repository's tags do not hold: a clone may hold only some tags."""
+LIGHTWEIGHT = "which the registry ignores: registry tags are annotated (`git tag -a`, as gto writes them)"
+
+
+def _tagged_artifacts(names: Sequence[TagName]) -> Tuple[List[str], List[str]]:
+    """The artifacts with registry tags, and those whose tags of the registry's grammar are
+    all lightweight (full names, sorted)."""
+    kinds: Dict[str, Set[bool]] = {}
+    for name in names:
+        tag = parse_tag(name.name)
+        if tag is not None:
+            kinds.setdefault(tag.artifact.full, set()).add(name.annotated)
+    return (sorted(artifact for artifact, annotated in kinds.items() if True in annotated),
+            sorted(artifact for artifact, annotated in kinds.items() if True not in annotated))
 
 
 ANSWER_ERRORS = (ArtifactNotFoundError, MalformedFileError, UnsupportedContentError, OutsideProjectError)
@@ -683,7 +728,7 @@ def validate_remote(remote: object) -> str:
 
 
 def _log_warning(warning: str) -> None:
-    """Log what a pinned lookup should know (deregistered, deprecated) on the package's logger."""
+    """Log a warning (a pinned version deregistered, an artifact deprecated, ...) on the package's logger."""
     import logging
 
     logging.getLogger(__package__).warning("%s", warning)

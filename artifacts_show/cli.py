@@ -157,12 +157,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         return EXIT_FAILURE
 
 
+def _warn(message: str) -> None:
+    _say("warning", message)
+
+
 def _lookups(args: argparse.Namespace) -> int:
     """One line per name, in the order given: JSON, or the ``--field`` alone ("" if not found)."""
-    warn = lambda message: _say("warning", message)  # noqa: E731
     for name in args.names:  # before git starts
         Registry.check(name, args.version, args.stage, args.remote)
-    with Registry(args.repo, artifacts=args.names, warn=warn, offline=args.offline) as registry:
+    with Registry(args.repo, artifacts=args.names, warn=_warn, offline=args.offline) as registry:
         queries = [(name, args.version, args.stage) for name in args.names]
         results: Sequence[Union[Dict[str, str], ArtifactsShowError]] = registry.show_many(
             queries, errors=len(queries) > 1, urls=args.url, remote=args.remote)
@@ -178,7 +181,7 @@ def _lookups(args: argparse.Namespace) -> int:
 
 
 def _overview(args: argparse.Namespace) -> int:
-    with Registry(args.repo, warn=lambda message: _say("warning", message), offline=args.offline) as registry:
+    with Registry(args.repo, warn=_warn, offline=args.offline) as registry:
         seen = registry.overview(paths=args.paths)
     if args.format == "table":
         return _write(table(seen))

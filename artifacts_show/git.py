@@ -1,14 +1,16 @@
 """The one place that starts git.
 
 Every git process goes through :func:`run`, :func:`start` or :class:`CatFileBatch`: no shell,
-no terminal prompts, a timeout that kills the whole process group, output
-captured, and any failure turned into :class:`GitError` carrying git's own
-message with credentials in URLs replaced by ``***``. This module knows
-nothing of registries.
+no terminal prompts, a timeout that kills the whole process group, stdout
+captured, stderr drained as git writes it (a trace the user asked for passes
+through to ours), and any failure turned into :class:`GitError` carrying git's
+own message first, with credentials in URLs replaced by ``***``. This module
+knows nothing of registries.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -113,30 +115,102 @@ def config_env(pairs: Sequence[Tuple[str, str]]) -> Dict[str, str]:
 
 
 def _describe(args: Sequence[str]) -> str:
+    """The whole command, for the debug log (messages name only the subcommand)."""
     return redact(" ".join(["git", *args]))
+
+
+def _subcommand(args: Sequence[str]) -> str:
+    """``git clone``, ``git fetch``...: what a message names of a command (``-c`` settings skipped)."""
+    arguments = iter(args)
+    for argument in arguments:
+        if argument in ("-c", "-C"):
+            next(arguments, None)
+        elif not argument.startswith("-"):
+            return f"git {argument}"
+    return "git"
+
+
+_TRACE_OPTIONS = frozenset({"GIT_TRACE_BARE", "GIT_TRACE_REDACT", "GIT_TRACE_CURL_NO_DATA"})
+_TRACE2_TARGETS = frozenset({"GIT_TRACE2", "GIT_TRACE2_EVENT", "GIT_TRACE2_PERF"})
+
+
+def traces_to_stderr(env: Mapping[str, str]) -> bool:
+    """Whether git, in ``env``, writes a trace to its stderr: a ``GIT_TRACE*`` target set
+    to ``1``, ``2`` or ``true`` (not an option such as ``GIT_TRACE_REDACT``), or
+    ``GIT_CURL_VERBOSE`` set at all, as git reads them."""
+    if "GIT_CURL_VERBOSE" in env:
+        return True
+    for name, value in env.items():
+        target = name in _TRACE2_TARGETS or (
+            name.startswith("GIT_TRACE") and not name.startswith("GIT_TRACE2") and name not in _TRACE_OPTIONS)
+        if target and value.lower() in ("1", "2", "true"):
+            return True
+    return False
+
+
+class _Stderr:
+    """git's stderr, read by a thread of its own while git runs: git never blocks on a full
+    pipe, whatever it writes (a ``GIT_TRACE_PACK_ACCESS`` line per object read).
+
+    With a trace asked for (:func:`traces_to_stderr`), everything git writes passes
+    through to our stderr as it comes, as git would have written it, and only git's own
+    message lines (``fatal:``, ``error:``...) are kept for the error; otherwise all of it is.
+    """
+
+    def __init__(self, pipe: IO[bytes], traced: bool) -> None:
+        self._pipe, self._traced = pipe, traced
+        self._kept: List[bytes] = []
+        self._thread = threading.Thread(target=self._drain, name="git stderr", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        with self._pipe:
+            for line in iter(self._pipe.readline, b""):  # split on b"\n" only
+                if self._traced:
+                    _write_stderr(line)
+                    if not line.lower().startswith(_MESSAGE_PREFIXES):
+                        continue
+                self._kept.append(line)
+
+    def said(self, wait: Optional[float] = None) -> bytes:
+        """What git said, once its stderr is closed (or ``wait`` seconds have passed)."""
+        self._thread.join(wait)
+        return b"".join(list(self._kept))
+
+
+def _write_stderr(data: bytes) -> None:
+    """Write to our stderr's descriptor, as git itself would have; a closed one takes nothing."""
+    with contextlib.suppress(OSError):
+        while data:
+            data = data[os.write(2, data):]
 
 
 def _start(
     args: Sequence[str], cwd: Optional[str], env: Optional[Mapping[str, str]], stdin: int,
     pass_fds: Sequence[int] = (),
-) -> subprocess.Popen[bytes]:
-    try:
-        return subprocess.Popen(
-            ["git", *args],
-            cwd=cwd,
-            env=_environment(env),
-            stdin=stdin,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,  # so that a timeout can kill git's helpers too
-            pass_fds=pass_fds,
-        )
-    except FileNotFoundError as exc:
-        if cwd is not None and not os.path.isdir(cwd):
-            raise GitError(f"not a git repository: {cwd} does not exist") from exc
-        raise GitError("artifacts-show needs git (2.31 or newer), and none was found on PATH") from exc
-    except NotADirectoryError as exc:
-        raise GitError(f"not a git repository: {cwd} is not a directory") from exc
+) -> Tuple[subprocess.Popen[bytes], _Stderr]:
+    environment = _environment(env)
+    reading, writing = os.pipe()
+    stderr = _Stderr(os.fdopen(reading, "rb"), traces_to_stderr(environment))  # reading before git writes
+    with os.fdopen(writing, "wb") as git_stderr:  # git's own end only, once started
+        try:
+            process = subprocess.Popen(
+                ["git", *args],
+                cwd=cwd,
+                env=environment,
+                stdin=stdin,
+                stdout=subprocess.PIPE,
+                stderr=git_stderr,  # drained by _Stderr's thread, not by communicate()
+                start_new_session=True,  # so that a timeout can kill git's helpers too
+                pass_fds=pass_fds,
+            )
+        except FileNotFoundError as exc:
+            if cwd is not None and not os.path.isdir(cwd):
+                raise GitError(f"not a git repository: {cwd} does not exist") from exc
+            raise GitError("artifacts-show needs git (2.31 or newer), and none was found on PATH") from exc
+        except NotADirectoryError as exc:
+            raise GitError(f"not a git repository: {cwd} is not a directory") from exc
+    return process, stderr
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
@@ -147,39 +221,52 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
 
 
 def _timed_out(args: Sequence[str], timeout: float) -> GitTimeoutError:
-    return GitTimeoutError(f"{_describe(args)} timed out after {timeout:g} s ({TIMEOUT_ENV})")
+    return GitTimeoutError(f"{_subcommand(args)} timed out after {timeout:g} s ({TIMEOUT_ENV})")
 
 
-_MESSAGE_PREFIXES = ("fatal:", "error:", "warning:", "hint:", "remote:")
+_MESSAGE_PREFIXES = (b"fatal:", b"error:", b"warning:", b"hint:", b"remote:")
+_CAUSES = ("fatal:", "error:")
+"""git's lines that say why it failed, put first; its warnings and hints go last."""
 
 
 def _condensed(stderr: bytes) -> str:
-    """git's stderr as one line: its lines joined, each message of its own after a ``;``."""
+    """git's stderr as one line, the cause first: each message of its own after a ``;``
+    (a line that starts no message continues the one before), ``fatal:`` and ``error:``
+    messages first, ``warning:`` and ``hint:`` ones last, the others in git's order."""
     parts: List[str] = []
     for line in stderr.decode("utf-8", "replace").split("\n"):
         line = " ".join(line.split())
         if not line:
             continue
-        if parts and not line.lower().startswith(_MESSAGE_PREFIXES):
+        if parts and not line.lower().encode().startswith(_MESSAGE_PREFIXES):
             parts[-1] += " " + line
         else:
             parts.append(line)
-    return "; ".join(parts)
+
+    def rank(part: str) -> int:
+        lowered = part.lower()
+        return 0 if lowered.startswith(_CAUSES) else 2 if lowered.startswith(("warning:", "hint:")) else 1
+
+    return "; ".join(sorted(parts, key=rank))
 
 
 def _failure(args: Sequence[str], returncode: int, stderr: bytes) -> GitError:
-    message = _condensed(stderr) or _status(returncode)
-    return GitError(redact(f"{_describe(args)} failed: {message}"))
+    """git's own message first, then which git said it (the whole command is in the debug log)."""
+    said = _condensed(stderr)
+    if not said:
+        return GitError(f"{_subcommand(args)} {_status(returncode)}")
+    return GitError(redact(f"{said} ({_subcommand(args)})"))
 
 
 def _status(returncode: int) -> str:
-    """An exit status, or the signal that killed git (SIGXFSZ: a file size limit)."""
+    """How git ended without a word: its exit status, or the signal that killed it (SIGXFSZ:
+    a file size limit)."""
     if returncode >= 0:
-        return f"exit status {returncode}"
+        return f"failed with exit status {returncode}, saying nothing"
     try:
-        return f"killed by {signal.Signals(-returncode).name}"
+        return f"was killed by {signal.Signals(-returncode).name}"
     except ValueError:
-        return f"killed by signal {-returncode}"
+        return f"was killed by signal {-returncode}"
 
 
 class RunningGit:
@@ -200,7 +287,7 @@ class RunningGit:
         self._args, self._stdin = args, stdin
         self._timeout = timeout_seconds()
         self._started = time.monotonic()
-        self._process = _start(
+        self._process, self._stderr = _start(
             args, cwd, env, subprocess.PIPE if stdin is not None else subprocess.DEVNULL, pass_fds
         )
 
@@ -213,7 +300,7 @@ class RunningGit:
         """
         process, remaining = self._process, self._timeout - (time.monotonic() - self._started)
         try:
-            stdout, stderr = process.communicate(self._stdin, timeout=max(remaining, 0.001))
+            stdout, _ = process.communicate(self._stdin, timeout=max(remaining, 0.001))
         except subprocess.TimeoutExpired:
             self.abandon()
             raise _timed_out(self._args, self._timeout) from None
@@ -222,6 +309,9 @@ class RunningGit:
             raise
         finally:
             debug("%s (%.3f s)", _describe(self._args), time.monotonic() - self._started)
+        # git is gone, its last words on their way (a long trace too); a helper of its that lives on
+        # with the pipe open is not waited for past the timeout
+        stderr = self._stderr.said(max(self._timeout - (time.monotonic() - self._started), 1.0))
         silent_end = silent_failure_ok and process.returncode == 1 and stderr.strip() in (b"", b"error:")
         if process.returncode != 0 and not silent_end:
             raise _failure(self._args, process.returncode, stderr)
@@ -321,7 +411,7 @@ class CatFileBatch:
         self._args = ["cat-file", "--batch"]
         self._max_size = max_size
         self._started = time.monotonic()
-        self._process = _start(self._args, cwd, env, subprocess.PIPE)
+        self._process, self._stderr = _start(self._args, cwd, env, subprocess.PIPE)
         self._timed_out = threading.Event()
         self._timeout = timeout_seconds()
         self._deadline: Optional[float] = None  # of the request in progress
@@ -396,8 +486,7 @@ class CatFileBatch:
         self.close()
         if self._timed_out.is_set():
             return _timed_out(self._args, self._timeout)
-        assert self._process.stderr is not None
-        return _failure(self._args, self._process.returncode or 0, self._process.stderr.read())
+        return _failure(self._args, self._process.returncode or 0, self._stderr.said(self._timeout))
 
     def close(self) -> None:
         if self._process.returncode is not None:
@@ -424,6 +513,5 @@ class CatFileBatch:
         if exc_info[0] is not None and not issubclass(exc_info[0], Exception):  # type: ignore[arg-type]
             _kill_group(self._process)  # interrupted: do not wait for git
         self.close()
-        assert self._process.stdout is not None and self._process.stderr is not None
+        assert self._process.stdout is not None
         self._process.stdout.close()
-        self._process.stderr.close()

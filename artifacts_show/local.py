@@ -14,10 +14,10 @@ import os
 from . import git
 from ._speed import TYPE_CHECKING, NamedTuple
 from .errors import GitError
-from .objects import MAX_FILE_BYTES, CommitFiles, list_tags, tag_patterns
+from .objects import MAX_FILE_BYTES, CommitFiles, TagName, list_tags, tag_patterns
 
 if TYPE_CHECKING:
-    from typing import Iterator, List, Optional, Sequence, Tuple
+    from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
     from .names import ArtifactName
     from .objects import Files, TagRecord
@@ -49,25 +49,48 @@ class LocalRepository:
         """A shallow repository's tags may be incomplete (a CI checkout holds only some)."""
         self.subproject = "" if bare else _dvc_subproject(self.path, prefix)
         self.worktree = None if bare else _top_folder(self.path, prefix)
+        self._tag_of: Dict[str, str] = {}  # commit -> a tag of it, to name in messages
 
     def tags(self) -> List[TagRecord]:
         if not self._patterns:  # no tag can match
             return []
-        return list_tags(self.path, self._patterns, LOCAL_READS)
+        records = list_tags(self.path, self._patterns, LOCAL_READS)
+        for record in records:
+            self._tag_of.setdefault(record.commit, record.name)
+        return records
 
-    def tag_names(self) -> List[str]:
-        output = git.run(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags/"], cwd=self.path,
-                         env=LOCAL_READS)
-        return [name for name in output.decode("utf-8", "surrogateescape").split("\n") if name]
+    def tag_names(self) -> List[TagName]:
+        output = git.run(["for-each-ref", "--format=%(objecttype) %(refname:strip=2)", "refs/tags/"],
+                         cwd=self.path, env=LOCAL_READS)
+        tags = []
+        for line in output.decode("utf-8", "surrogateescape").split("\n"):
+            object_type, _, name = line.partition(" ")  # a tag's name holds no space
+            if name:
+                tags.append(TagName(name, object_type == "tag"))
+        return tags
 
     @contextlib.contextmanager
     def files(self, commits: Sequence[str]) -> Iterator[Files]:
         with git.CatFileBatch(cwd=self.path, env=LOCAL_READS, max_size=MAX_FILE_BYTES) as batch:
             yield CommitFiles(batch, self.path, LOCAL_READS, why_missing=self._why_missing)
 
-    def _why_missing(self) -> str:
-        """Said of an object missing here: a partial clone (its packs from a promisor remote)
-        fetches objects when they are read, which a lookup does not do in your repository."""
+    def _why_missing(self, commit: Optional[str]) -> str:
+        """Said of an object missing here. A missing ``commit``: its tag was fetched without it
+        (``git fetch`` of a tag that is here already fetches nothing, so the tag is fetched
+        anew). Another object: a partial clone (its packs from a promisor remote) fetches
+        objects when they are read, which a lookup does not do in your repository."""
+        if commit is not None and commit in self._tag_of:
+            import shlex
+
+            tag, quoted = self._tag_of[commit], shlex.quote(self._tag_of[commit])
+            try:
+                upstream = self.upstream()
+            except GitError:  # the error being explained is the one to report
+                upstream = None
+            remote = upstream.remote if upstream else "<remote>"
+            return (f" (tag {tag} points at it: the tag was fetched without its commit); fetch the tag anew "
+                    f"(`git tag -d {quoted} && git fetch {remote} tag {quoted}`), or give the registry's URL "
+                    "as repo")
         try:
             common = git.run(["rev-parse", "--git-common-dir"], cwd=self.path, env=LOCAL_READS)
             pack = os.path.join(self.path, os.fsdecode(common.strip()), "objects", "pack")

@@ -34,6 +34,14 @@ class TagRecord(NamedTuple):
     """Unix time of the tagger line, ``NO_TAGGER_DATE`` if the tag has none."""
 
 
+class TagName(NamedTuple):
+    """A tag's name, for messages about what exists, and whether it is annotated (the registry
+    counts annotated tags only)."""
+
+    name: str
+    annotated: bool
+
+
 if TYPE_CHECKING:  # types for the api; nothing at run time
 
     class Files(Protocol):
@@ -63,8 +71,8 @@ if TYPE_CHECKING:  # types for the api; nothing at run time
             """Annotated tags of commits (through tags of tags too), of the artifacts the
             repository was opened for, dated."""
 
-        def tag_names(self) -> List[str]:
-            """The names of all tags, for messages about what exists."""
+        def tag_names(self) -> List[TagName]:
+            """All tags, for messages about what exists."""
 
         def files(self, commits: Sequence[str]) -> contextlib.AbstractContextManager[Files]:
             """Files at ``commits`` (their trees are fetched together where they must be)."""
@@ -128,14 +136,21 @@ def parse_for_each_ref(output: bytes) -> Tuple[List[TagRecord], List[TagRecord]]
     return tags, nested
 
 
-def parse_ls_remote(output: bytes) -> List[str]:
-    """The tag names of ``ls-remote --tags`` output (peeled ``^{}`` lines left out)."""
-    names = []
+def parse_ls_remote(output: bytes, peeled: bool = True) -> List[TagName]:
+    """The tags of ``ls-remote --tags`` output: a server lists an annotated tag twice, the
+    second time peeled (``<name>^{}``). A listing without peeled lines (a bundle's,
+    ``peeled=False``) cannot tell: every tag is taken for annotated, so that none is
+    called lightweight wrongly."""
+    names, annotated = [], set()
     for line in output.decode("utf-8", "surrogateescape").split("\n"):
         _, _, refname = line.partition("\t")
-        if refname.startswith("refs/tags/") and not refname.endswith("^{}"):
+        if not refname.startswith("refs/tags/"):
+            continue
+        if refname.endswith("^{}"):
+            annotated.add(refname[len("refs/tags/"):-len("^{}")])
+        else:
             names.append(refname[len("refs/tags/"):])
-    return names
+    return [TagName(name, not peeled or name in annotated) for name in names]
 
 
 def list_tags(cwd: str, patterns: Sequence[str], env: Optional[Dict[str, str]] = None) -> List[TagRecord]:
@@ -175,13 +190,14 @@ class CommitFiles:
     reported as such instead of being followed or fetched. Each tree and each
     blob is read once. ``fetch_missing`` (remote repositories) brings objects
     the repository does not hold yet, several in one go; without it a missing
-    object is an error.
+    object is an error, which ``why_missing`` explains: it is given the commit when
+    the commit itself is missing, None for any other object.
     """
 
     def __init__(
         self, batch: git.CatFileBatch, cwd: str, env: Optional[Dict[str, str]] = None,
         fetch_missing: Optional[Callable[[Sequence[str]], None]] = None,
-        why_missing: Callable[[], str] = lambda: "",
+        why_missing: Callable[[Optional[str]], str] = lambda commit: "",
     ) -> None:
         self.batch, self._cwd, self._env, self._fetch_missing = batch, cwd, env, fetch_missing
         self._why_missing = why_missing  # asked only when an object is missing
@@ -194,7 +210,7 @@ class CommitFiles:
             except (git.ObjectTooLarge, GitTimeoutError):
                 raise
             except GitError as failure:  # git stops at an object it may not fetch
-                raise GitError(f"{failure}{self._why_missing()}") from None
+                raise GitError(f"{failure}{self._why_missing(None)}") from None
         return self._objects[spec]
 
     def _tree(self, commit: str, folder: str) -> Optional[bytes]:
@@ -204,13 +220,16 @@ class CommitFiles:
         if found is not None:
             return found[1] if found[0] == "tree" else None
         if not folder:
-            raise GitError(f"the tree of commit {commit} is missing from the repository{self._why_missing()}")
+            if self._read(commit) is None:  # a tag fetched without its commit
+                raise GitError(f"commit {commit} is missing from the repository{self._why_missing(commit)}")
+            raise GitError(f"the tree of commit {commit} is missing from the "
+                           f"repository{self._why_missing(None)}")
         parent, _, name = folder.rpartition("/")
         above = self._tree(commit, parent)
         entry = tree_entry(above, name, len(commit) // 2) if above is not None else None
         if entry is not None and entry[0] == b"40000" and self._read(entry[1]) is None:
             raise GitError(f"folder {folder} at commit {commit}: tree {entry[1]} is missing from the "
-                           f"repository{self._why_missing()}")
+                           f"repository{self._why_missing(None)}")
         return None  # git found no such folder (in a tree out of order, neither would DVC)
 
     def _entry(self, commit: str, path: str) -> Optional[str]:
@@ -281,5 +300,5 @@ class CommitFiles:
             found = self._blob(path, commit, object_id)
         if found is None or found[0] != "blob":
             raise GitError(f"{path} at commit {commit}: object {object_id} is missing from the repository"
-                           f"{self._why_missing()}")
+                           f"{self._why_missing(None)}")
         return found[1]

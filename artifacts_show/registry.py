@@ -253,12 +253,43 @@ def resolve_stage(artifact: ArtifactName, events: Sequence[Event], stage: str) -
     events = events_of(artifact, events)
     if is_deprecated(events):
         raise ArtifactNotFoundError(f"artifact '{artifact}' is deprecated")
-    commit = _in_stage(stage, events, _Versions(events))
+    versions = _Versions(events)
+    commit = _in_stage(stage, events, versions)
     if commit is None:
-        raise ArtifactNotFoundError(
-            f"artifact '{artifact}' has no version in stage '{stage}'; stages: {_known_stages(events)}"
-        )
+        raise ArtifactNotFoundError(f"artifact '{artifact}' has no version in stage '{stage}'"
+                                    f"{_why_empty(stage, events, versions)}")
     return Answer(commit)
+
+
+def _why_empty(stage: str, events: Sequence[Event], versions: _Versions) -> str:
+    """Why ``stage`` holds no commit: it never had one (the stages that exist), the
+    unassignment that took out the last commit assigned, or the deregistrations of the
+    versions of the commits still assigned to it."""
+    stage_events = [event for event in events if event.tag.stage == stage]
+    if not stage_events:
+        return f"; stages: {_known_stages(events)}"
+    by_commit: Dict[str, List[Event]] = {}
+    for event in stage_events:
+        by_commit.setdefault(event.commit, []).append(event)
+    still_assigned = [commit for commit, commit_events in by_commit.items()
+                      if _last_action(commit_events, stage_events) is Action.ASSIGN]
+    if not still_assigned:  # the stage's latest event took the last commit out
+        emptying = latest(stage_events)
+        assert emptying is not None
+        return f": it was emptied by {emptying.tag.name}"
+    deregistrations = sorted({
+        last.tag.name for commit in still_assigned for group in versions.at(commit)
+        for last in [latest(group, versions.sets[str(group[0].tag.version)])] if last is not None
+    })
+    if len(deregistrations) > MAX_LISTED:
+        deregistrations = deregistrations[:MAX_LISTED] + [f"and {len(deregistrations) - MAX_LISTED} more"]
+    return (f": it was emptied by the deregistration of the version{'s' if len(deregistrations) > 1 else ''} "
+            f"of its commit{'s' if len(still_assigned) > 1 else ''} ({', '.join(deregistrations)})")
+
+
+def _last_action(commit_events: Sequence[Event], stage_events: Sequence[Event]) -> Optional[Action]:
+    last = latest(commit_events, stage_events)
+    return last.tag.action if last is not None else None
 
 
 def resolve_latest(artifact: ArtifactName, events: Sequence[Event]) -> Answer:

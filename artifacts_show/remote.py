@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
     from .names import ArtifactName
-    from .objects import Files, TagRecord
+    from .objects import Files, TagName, TagRecord
     from .urls import RemoteUrl
 
     T = TypeVar("T")
@@ -182,12 +182,12 @@ class RemoteRepository:
             self._tag_of.setdefault(record.commit, record.name)
         return records
 
-    def tag_names(self) -> List[str]:
+    def tag_names(self) -> List[TagName]:
         if self._offline:
             return []  # what the cache holds was said: nothing else is known offline
         output = git.run(["ls-remote", "--tags", "--", self.remote.url], cwd=self.mirror.cache.path,
                          env=self.mirror.fetch_env)  # not in the user's repository: its config is not ours
-        return parse_ls_remote(output)
+        return parse_ls_remote(output, peeled=not self.remote.bundle)
 
     @contextlib.contextmanager
     def files(self, commits: Sequence[str]) -> Iterator[Files]:

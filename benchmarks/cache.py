@@ -94,6 +94,17 @@ def counted(server: SmartHttpServer, action: Callable[..., T], *args: object,
     return result, len(server.stats.requests)
 
 
+def package_state() -> str:
+    """A digest of the package's sources: others may change them while this runs."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    for path in sorted(glob.glob(os.path.join(ROOT, "artifacts_show", "*.py"))):
+        with open(path, "rb") as source:
+            digest.update(source.read())
+    return digest.hexdigest()[:12]
+
+
 def problem(text: str) -> None:
     PROBLEMS.append(text)
     print(f"PROBLEM: {text}", file=sys.stderr)
@@ -102,7 +113,8 @@ def problem(text: str) -> None:
 def expect(done: Run, what: str, code: int = 0, revs: Optional[Sequence[str]] = None) -> None:
     """Check the exit status and, one JSON object per line, the ``rev`` of each answer."""
     if done.code != code:
-        problem(f"{what}: exit {done.code}, expected {code}; stderr: {done.err.strip()[-600:]}")
+        said = " / ".join(done.err.strip().split("\n")[-3:])[-400:]
+        problem(f"{what}: exit {done.code}, expected {code}; stderr: {said}")
         return
     if revs is not None:
         got = [json.loads(line).get("rev") for line in done.out.strip().split("\n") if line.strip()]
@@ -720,7 +732,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=None, help="runs (batches) per row (5; --quick: 2)")
     args = parser.parse_args()
     runs = args.runs or (2 if args.quick else 5)
-    started, load = time.monotonic(), os.getloadavg()[0]
+    started, load, state = time.monotonic(), os.getloadavg()[0], package_state()
     scratch = tempfile.mkdtemp(prefix="bench-cache-")
     try:
         git("--version")  # fails early without git
@@ -736,10 +748,13 @@ def main() -> None:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print("\n### Problems\n")
-    print("\n".join(f"- {text}" for text in PROBLEMS) if PROBLEMS
+    shown = PROBLEMS[:12] + ([f"... and {len(PROBLEMS) - 12} more"] if len(PROBLEMS) > 12 else [])
+    print("\n".join(f"- {text}" for text in shown) if PROBLEMS
           else "none: every answer right, every count as documented")
+    now = package_state()
+    changed = "" if now == state else f"; THE PACKAGE CHANGED DURING THE RUN ({state} -> {now}): run again"
     print(f"\n({time.monotonic() - started:.0f} s; load average {load:.1f} at the start, "
-          f"{os.getloadavg()[0]:.1f} at the end)")
+          f"{os.getloadavg()[0]:.1f} at the end; package sources {state}{changed})")
 
 
 if __name__ == "__main__":

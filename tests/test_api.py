@@ -188,3 +188,60 @@ def test_one_reading_of_each_distinct_dvc_yaml_and_one_memo_fact_per_file(tmp_pa
     assert parsed == ["dvc.yaml"]
     memo = os.listdir(os.path.join(os.environ["ARTIFACTS_SHOW_CACHE_DIR"], "memo"))
     assert len([name for name in memo if name.startswith("declared-in")]) == 2
+
+
+PARTIAL = Registry(CASES[0].registry.commits, [Tag("m@v1.0.0", "A"), Tag("m@v1.1.0", "B"), Tag("m#prod#1", "A")])
+FETCH_HINT = ("; if this repository lacks some of the registry's tags, fetch them with `git fetch --tags`, "
+              "or give the registry's URL as repo")
+
+
+def test_a_local_repository_missing_some_tags_says_how_to_fetch_them(tmp_path):
+    """A clone holding some of the registry's tags (not shallow: it answers from its own) is told
+    how to fetch the rest; the hint is right (after it, the lookup answers); a remote is whole."""
+    from artifacts_show import ArtifactNotFoundError
+
+    served = build(PARTIAL, str(tmp_path / "served.git"), bare=True)
+    clone = str(tmp_path / "clone")
+    git("clone", "-q", "--no-tags", served.path, clone)
+    git("fetch", "-q", "origin", "+refs/tags/m#prod#1:refs/tags/m#prod#1", cwd=clone)
+    with pytest.raises(ArtifactNotFoundError) as latest:
+        artifacts_show("m", repo=clone)
+    assert str(latest.value) == f"artifact 'm' has no registered version; known versions: none{FETCH_HINT}"
+    git("fetch", "-q", "origin", "+refs/tags/m@v1.1.0:refs/tags/m@v1.1.0", cwd=clone)
+    with pytest.raises(ArtifactNotFoundError) as pinned:
+        artifacts_show("m", version="v1.0.0", repo=clone)
+    assert str(pinned.value) == f"artifact 'm' has no version v1.0.0; known versions: v1.1.0{FETCH_HINT}"
+    with pytest.raises(ArtifactNotFoundError) as other:
+        artifacts_show("n", repo=clone)
+    assert str(other.value) == f"no registry tags for artifact 'n'; artifacts with tags: m{FETCH_HINT}"
+    with pytest.raises(ArtifactNotFoundError) as remote:
+        artifacts_show("m", version="v2.0.0", repo=f"file://{served.path}")
+    assert str(remote.value) == "artifact 'm' has no version v2.0.0; known versions: v1.0.0, v1.1.0"
+    git("fetch", "-q", "--tags", cwd=clone)
+    assert artifacts_show("m", version="v1.0.0", repo=clone)["rev"] == served.commits["A"]
+
+
+LIGHTWEIGHT_ONLY = Registry(CASES[0].registry.commits, [
+    Tag("a0@v1.0.0", "A", annotated=False), Tag("a0#prod#1", "A", annotated=False),
+    Tag("b@v1.0.0", "B", annotated=False), Tag("m@v1.0.0", "A"), Tag("m#dev", "B", annotated=False)])
+
+
+@pytest.mark.parametrize("kind", ["local", "http"])
+def test_lightweight_tags_are_named_as_such(tmp_path, kind):
+    """The registry ignores lightweight tags (`git tag a0@v1.0.0`); a lookup says so, from a
+    listing of a repository on disk or of a server (whose peeled lines tell annotated tags)."""
+    from artifacts_show import ArtifactNotFoundError
+    from fixtures.servers import reached_as
+
+    built = build(LIGHTWEIGHT_ONLY, str(tmp_path / "r.git"), bare=True)
+    with reached_as(kind, built.path) as repo:
+        with pytest.raises(ArtifactNotFoundError) as only_lightweight:
+            artifacts_show("a0", repo=repo)
+        with pytest.raises(ArtifactNotFoundError) as unknown:
+            artifacts_show("c", repo=repo)
+    assert str(only_lightweight.value) == (
+        "no registry tags for artifact 'a0': it has only lightweight tags (a0#prod#1, a0@v1.0.0), which the "
+        "registry ignores: registry tags are annotated (`git tag -a`, as gto writes them)")
+    assert str(unknown.value) == (
+        "no registry tags for artifact 'c'; artifacts with tags: m; with lightweight tags only, which the "
+        "registry ignores: a0, b" + (FETCH_HINT if kind == "local" else ""))

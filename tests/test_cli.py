@@ -14,8 +14,8 @@ from fixtures import ROOT
 from fixtures.registries import EXAMPLE_REGISTRY
 
 
-def cli(*args: str, cwd: str = ROOT) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=ROOT)
+def cli(*args: str, cwd: str = ROOT, **variables: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=ROOT, **variables)
     return subprocess.run([sys.executable, "-m", "artifacts_show", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=60)
 
@@ -70,6 +70,18 @@ def test_git_failure_exits_3(tmp_path):
     assert result.returncode == 3
     assert "not a git repository" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_trace_asked_for_passes_through_and_the_error_stays_one_line(example, tmp_path):
+    found = cli("churn-model", "--stage", "prod", "--repo", example.path, GIT_TRACE="1")
+    assert json.loads(found.stdout)["rev"] == example.commits["churn-1"]
+    assert "trace: built-in: git for-each-ref" in found.stderr
+    assert "trace: built-in: git cat-file" in found.stderr
+    failed = cli("m", "--repo", str(tmp_path), GIT_TRACE="1")
+    assert failed.returncode == 3 and "trace: built-in: git rev-parse" in failed.stderr
+    assert [line for line in failed.stderr.splitlines() if line.startswith("artifacts-show:")] == [
+        "artifacts-show: error: fatal: not a git repository (or any of the parent directories): .git "
+        "(git rev-parse)"]
 
 
 def test_malformed_dvc_yaml_exits_3(build_registry):
@@ -183,6 +195,26 @@ def test_list_prints_every_artifact_as_json_and_as_a_table(example):
 def test_list_with_paths(example):
     seen = json.loads(cli("--list", "--paths", "--repo", example.path).stdout)
     assert seen["nlp:bert"]["latest"]["path"] == os.path.join("nlp", "weights", "bert.bin")
+
+
+@pytest.mark.parametrize("output", ["json", "table"])
+def test_list_that_finds_no_artifact_says_why_on_stderr(tmp_path, output):
+    """A checkout without tags (or with lightweight ones only) lists nothing, exit 0, and says
+    why, as a lookup there would."""
+    from fixtures.builder import Commit, Registry, Tag, build
+
+    commits = [Commit("A", {"dvc.yaml": "artifacts: {m: {path: m.pkl}}\n"})]
+    untagged = build(Registry(commits), str(tmp_path / "untagged")).path
+    lightweight = build(Registry(commits, [Tag("m@v1.0.0", "A", annotated=False)]), str(tmp_path / "light")).path
+    for repo, why in [
+        (untagged, "the repository has no tags at all. A clone made with --depth or --no-tags (the default of many "
+                   "CI systems) has none: fetch them with `git fetch --tags`, or give the registry's URL as repo"),
+        (lightweight, "m has only lightweight tags, which the registry ignores: registry tags are annotated "
+                      "(`git tag -a`, as gto writes them)"),
+    ]:
+        result = cli("--list", "--format", output, "--repo", repo)
+        assert (result.returncode, result.stdout) == (0, "{}\n" if output == "json" else "artifact  latest\n")
+        assert result.stderr == f"artifacts-show: warning: no artifact has registry tags: {why}\n"
 
 
 @pytest.mark.parametrize("args", [["--list", "churn-model"], ["--list", "--stage", "prod"], ["--paths", "m"]])

@@ -228,8 +228,9 @@ def test_output_of_a_started_git_is_checked_like_run(fp):
     fp.register(["git", "ls-remote", "--tags", "--", "v"], returncode=128, stderr=b"fatal: no such repo")
     assert git.start(["ls-remote", "--tags", "--", "u"]).output() == b"listing"
     failing = git.start(["ls-remote", "--tags", "--", "v"])
-    with pytest.raises(GitError, match="git ls-remote --tags -- v failed: fatal: no such repo"):
+    with pytest.raises(GitError) as failure:
         failing.output()
+    assert str(failure.value) == "fatal: no such repo (git ls-remote)"
 
 
 def test_cat_file_times_each_read_not_its_idle_life(monkeypatch, tmp_path):
@@ -247,10 +248,11 @@ def test_cat_file_times_each_read_not_its_idle_life(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize(("returncode", "said"), [
-    (-25, "killed by SIGXFSZ"), (-9, "killed by SIGKILL"), (-200, "killed by signal 200"), (128, "exit status 128"),
+    (-25, "was killed by SIGXFSZ"), (-9, "was killed by SIGKILL"), (-200, "was killed by signal 200"),
+    (128, "failed with exit status 128, saying nothing"),
 ])
 def test_a_git_killed_by_a_signal_says_which(returncode, said):
-    assert str(git._failure(["clone", "u"], returncode, b"")) == f"git clone u failed: {said}"
+    assert str(git._failure(["clone", "u"], returncode, b"")) == f"git clone {said}"
 
 
 def test_no_writable_folder_at_all_is_one_clear_error(monkeypatch):
@@ -299,3 +301,80 @@ def test_a_fetch_from_a_server_gone_silent_ends_on_its_own(monkeypatch):
     finally:
         silent.stop()
     assert done.returncode != 0 and b"Operation too slow" in done.stderr, done.stderr
+
+
+def test_a_failure_says_gits_cause_first_and_names_only_the_subcommand(fp, caplog):
+    """Narrow CI log views cut long lines: git's fatal line comes first, then its other lines,
+    then which git said it; the whole command (here 400 characters) is in the debug log only."""
+    url = "https://example.com/" + "x" * 350 + ".git"
+    args = ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "--quiet", "--no-tags", "--stdin", url]
+    fp.register(VERSION, stdout="git version 2.39.5\n")
+    fp.register(["git", *args], returncode=128, stderr=b"warning: redirecting to https://example.com/r/\n"
+                b"remote: Repository not found.\nfatal: repository 'https://example.com/r/' not found\n")
+    with caplog.at_level("DEBUG", logger="artifacts_show"), pytest.raises(GitError) as failure:
+        git.run(args)
+    assert str(failure.value) == ("fatal: repository 'https://example.com/r/' not found; remote: Repository "
+                                  "not found.; warning: redirecting to https://example.com/r/ (git fetch)")
+    assert f"git -c fetch.negotiationAlgorithm=noop fetch --quiet --no-tags --stdin {url} (" in caplog.text
+
+
+def test_a_timeout_names_the_subcommand_not_the_command_line():
+    args = ["-c", "a=b", "clone", "--quiet", "--", "https://example.com/r.git", "/x"]
+    assert str(git._timed_out(args, 2.5)) == "git clone timed out after 2.5 s (ARTIFACTS_SHOW_TIMEOUT)"
+
+
+def _packed_blobs(repo: str, count: int) -> list:
+    """``count`` blobs written into one pack (GIT_TRACE_PACK_ACCESS traces packed objects only)."""
+    git.run(["init", "-q", "--bare", repo])
+    stream = b"".join(b"blob\nmark :%d\ndata %d\n%s\n" % (index + 1, len(b"%d" % index), b"%d" % index)
+                      for index in range(count))
+    git.run(["fast-import", "--quiet", f"--export-marks={repo}/marks"], cwd=repo, stdin=stream)
+    with open(f"{repo}/marks") as marks:
+        return [line.split()[1] for line in marks]
+
+
+def test_cat_file_never_blocks_on_a_trace_and_passes_it_through(tmp_path, monkeypatch, capfd):
+    """With GIT_TRACE_PACK_ACCESS, cat-file writes a line to stderr per object read: 2,000 reads
+    are about 200 KB, more than a pipe holds. Its stderr is drained as it comes, to ours."""
+    blobs = _packed_blobs(str(tmp_path / "r.git"), 2000)
+    monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "10")
+    monkeypatch.setenv("GIT_TRACE_PACK_ACCESS", "1")
+    with git.CatFileBatch(cwd=str(tmp_path / "r.git")) as batch:
+        assert [batch.read(blob) for blob in blobs] == [("blob", b"%d" % index) for index in range(2000)]
+    traced = capfd.readouterr().err
+    assert traced.count("packfile.c") >= 2000 and traced.count(".pack ") >= 2000
+
+
+def test_a_trace_asked_for_passes_through_on_success_and_nothing_else_does(tmp_path, monkeypatch, capfd):
+    git.run(["init", "-q", str(tmp_path / "r")])
+    with pytest.raises(GitError):
+        git.run(["rev-parse", "--verify", "nothing-here"], cwd=str(tmp_path / "r"))
+    assert capfd.readouterr().err == ""  # no trace asked for: git's words are the error's alone
+    monkeypatch.setenv("GIT_TRACE", "1")
+    assert git.run(["rev-parse", "--is-bare-repository"], cwd=str(tmp_path / "r")) == b"false\n"
+    assert "trace: built-in: git rev-parse --is-bare-repository" in capfd.readouterr().err
+
+
+def test_with_a_trace_the_error_is_gits_own_message_alone(tmp_path, monkeypatch, capfd):
+    """The trace goes to stderr as git wrote it; the error is git's fatal line, not the trace."""
+    git.run(["init", "-q", str(tmp_path / "r")])
+    monkeypatch.setenv("GIT_TRACE", "true")
+    monkeypatch.setenv("GIT_TRACE_PERFORMANCE", "2")  # a trace line after the fatal one
+    with pytest.raises(GitError) as failure:
+        git.run(["rev-parse", "--verify", "nothing-here"], cwd=str(tmp_path / "r"))
+    assert str(failure.value) == "fatal: Needed a single revision (git rev-parse)"
+    passed = capfd.readouterr().err.split("\n")
+    assert "trace: built-in: git rev-parse --verify nothing-here" in passed[0]
+    assert passed[1] == "fatal: Needed a single revision" and "performance: " in passed[2]
+
+
+@pytest.mark.parametrize(("env", "traced"), [
+    ({}, False), ({"GIT_TRACE": "1"}, True), ({"GIT_TRACE": "TRUE"}, True), ({"GIT_TRACE_PACKET": "2"}, True),
+    ({"GIT_TRACE": "0"}, False), ({"GIT_TRACE": "false"}, False), ({"GIT_TRACE": "/tmp/trace"}, False),
+    ({"GIT_TRACE": "3"}, False), ({"GIT_TRACE_REDACT": "1", "GIT_TRACE_BARE": "1"}, False),
+    ({"GIT_TRACE2": "1"}, True), ({"GIT_TRACE2_PERF": "true"}, True), ({"GIT_TRACE2_BRIEF": "1"}, False),
+    ({"GIT_TRACE2_PARENT_SID": "1"}, False), ({"GIT_CURL_VERBOSE": "0"}, True),
+])
+def test_which_settings_make_git_trace_to_stderr(env, traced):
+    """As git reads them: a target set to 1, 2 or true; GIT_CURL_VERBOSE set to anything."""
+    assert git.traces_to_stderr(env) is traced

@@ -112,6 +112,30 @@ def test_a_tree_missing_from_the_repository_is_an_error_not_an_absent_folder(tmp
             files.read(commit, "sub/dvc.yaml")
 
 
+def test_a_tag_fetched_without_its_commit_names_both_and_how_to_fetch_them(tmp_path):
+    """A local repository holding a tag object but not its commit: the error names the commit,
+    the tag and a fetch that brings it (`git fetch` of a tag already here fetches nothing)."""
+    from artifacts_show.errors import GitError
+
+    served = build(Data([Commit("A", {"dvc.yaml": DVC_YAML_M}), Commit("B", {"x": "1"})],
+                        [Tag("m@v1.0.0", "A"), Tag("m@v2.0.0", "B")]), str(tmp_path / "served.git"), bare=True)
+    clone = str(tmp_path / "clone")
+    git("init", "-q", clone)
+    git("remote", "add", "upstream", served.path, cwd=clone)
+    git("fetch", "-q", "--no-tags", "upstream", "+refs/tags/m@v1.0.0:refs/tags/m@v1.0.0", cwd=clone)
+    tag_object = git("cat-file", "tag", "m@v2.0.0", cwd=served.path).encode()  # without commit B
+    git("update-ref", "refs/tags/m@v2.0.0",
+        git("hash-object", "-t", "tag", "-w", "--stdin", cwd=clone, stdin=tag_object).strip(), cwd=clone)
+    with pytest.raises(GitError) as missing:
+        artifacts_show("m", repo=clone)
+    assert str(missing.value) == (
+        f"commit {served.commits['B']} is missing from the repository (tag m@v2.0.0 points at it: the tag "
+        "was fetched without its commit); fetch the tag anew (`git tag -d m@v2.0.0 && git fetch upstream tag "
+        "m@v2.0.0`), or give the registry's URL as repo")
+    git("tag", "-d", "m@v2.0.0", cwd=clone)  # what the message says, and the lookup then answers
+    git("fetch", "-q", "upstream", "tag", "m@v2.0.0", cwd=clone)
+    assert artifacts_show("m", repo=clone)["rev"] == served.commits["B"]
+
 def test_a_folder_git_cannot_find_in_a_tree_out_of_order_is_not_there(tmp_path):
     """Entries out of order (written with --literally): git's lookup misses 'sub', as DVC's does."""
     from artifacts_show import git as git_layer
@@ -138,4 +162,14 @@ def test_a_read_that_times_out_stays_a_timeout(tmp_path, monkeypatch):
 
         monkeypatch.setattr(batch, "read", too_slow)
         with pytest.raises(GitTimeoutError):
-            CommitFiles(batch, built.path, why_missing=lambda: "; explained").read(built.commits["A"], "dvc.yaml")
+            CommitFiles(batch, built.path, why_missing=lambda commit: "; explained").read(built.commits["A"], "dvc.yaml")
+
+
+def test_ls_remote_tells_annotated_tags_by_their_peeled_lines():
+    from artifacts_show.objects import TagName, parse_ls_remote
+
+    output = (f"{'1' * 40}\trefs/tags/a@v1.0.0\n{'2' * 40}\trefs/tags/a@v1.0.0^{{}}\n"
+              f"{'2' * 40}\trefs/tags/light\n{'3' * 40}\trefs/heads/main\n").encode()
+    assert parse_ls_remote(output) == [TagName("a@v1.0.0", True), TagName("light", False)]
+    # a bundle's listing has no peeled lines: it cannot tell, and calls none lightweight
+    assert parse_ls_remote(output, peeled=False) == [TagName("a@v1.0.0", True), TagName("light", True)]

@@ -69,8 +69,27 @@ def test_worked_example_rollback():
 
 
 def test_worked_example_unassigned():
-    with pytest.raises(ArtifactNotFoundError, match="no version in stage 'dev'; stages: dev"):
+    with pytest.raises(ArtifactNotFoundError) as missing:
         stage("dev", "m@v1.0.0->A", "m#dev#1->A", "m#dev!#2->A")
+    assert str(missing.value) == "artifact 'm' has no version in stage 'dev': it was emptied by m#dev!#2"
+
+
+@pytest.mark.parametrize(("tags", "why"), [
+    (["m@v1.0.0->A", "m@v2.0.0->B", "m#prod#1->A", "m#prod#2->B", "m#prod!#3->B", "m#prod!#4->A"],
+     ": it was emptied by m#prod!#4"),
+    # the counters order the stage's events, not the dates: #4 took the last commit out
+    (["m@v1.0.0->A", "m#prod#1->A", "m#prod#2->B", "m#prod!#4->B", "m#prod!#3->A"],
+     ": it was emptied by m#prod!#4"),
+    (["m@v1.0.0->A", "m#prod#1->A", "m@v1.0.0!->A"],
+     ": it was emptied by the deregistration of the version of its commit (m@v1.0.0!)"),
+    (["m@v1.0.0->A", "m@v2.0.0->B", "m@v2.1.0->B", "m#prod#1->A", "m#prod#2->B", "m@v2.0.0!->B",
+      "m@v2.1.0!->B", "m#prod!#3->A"],
+     ": it was emptied by the deregistration of the versions of its commit (m@v2.0.0!, m@v2.1.0!)"),
+])
+def test_a_stage_with_no_version_says_what_emptied_it(tags, why):
+    with pytest.raises(ArtifactNotFoundError) as missing:
+        stage("prod", *tags)
+    assert str(missing.value) == f"artifact 'm' has no version in stage 'prod'{why}"
 
 
 def test_worked_example_deregistered():

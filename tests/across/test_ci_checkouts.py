@@ -157,10 +157,12 @@ def test_an_unreachable_upstream_is_exit_3_with_the_cause_first(served, tmp_path
                             env=dict(os.environ, PYTHONPATH=ROOT))
     assert (result.returncode, result.stdout) == (3, "")
     message = result.stderr
-    assert message.startswith(f"artifacts-show: error: origin ({dead}), the upstream this shallow checkout "
-                              "answers from, failed:"), message
-    assert "Failed to connect" in message
-    assert f"(`git fetch --unshallow --tags origin`), or give the registry's URL as repo (--repo {dead})" in message
+    assert message.startswith(f"artifacts-show: error: fatal: unable to access '{dead}/': Failed to connect"), \
+        message
+    assert message.endswith(
+        f" (git clone); this shallow checkout answers from its upstream, origin ({dead}), since its own tags "
+        "may be incomplete: fetch its history and tags (`git fetch --unshallow --tags origin`), or give the "
+        f"registry's URL as repo (--repo {dead})\n"), message
 
 
 def test_a_complete_checkout_answers_from_its_own_tags_with_no_network(served, tmp_path):
@@ -190,6 +192,19 @@ def test_counters_that_skip_numbers_are_named_in_a_warning(served, tmp_path):
     with Registry(complete, warn=warnings.append) as registry:
         registry.show("churn-model", stage="prod")
     assert len(warnings) == 1
+
+
+def test_a_trace_asked_for_shows_the_checkout_header_redacted(guarded, tmp_path):
+    """actions/checkout's header (upper case, as it writes it) is redacted by git's trace."""
+    url = guarded.url("registry.git")
+    checkout = tag_push_checkout(url, ["churn-model#prod#4"], str(tmp_path / "co"),
+                                 config=[(f"http.{guarded.url('')}.extraheader", HEADER)])
+    result = subprocess.run([sys.executable, "-m", "artifacts_show", "churn-model", "--stage", "prod",
+                             "--repo", checkout], capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONPATH=ROOT, GIT_CURL_VERBOSE="1"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "=> Send header: AUTHORIZATION: basic <redacted>" in result.stderr
+    assert TOKEN not in result.stderr and HEADER not in result.stderr and HEADER[21:] not in result.stderr
 
 
 def test_the_checkout_credentials_reach_the_upstream_through_the_environment(guarded, tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from artifacts_show import ArtifactNotFoundError, artifacts_show
+from artifacts_show.api import SOME_TAGS_HINT
 from fixtures.builder import Commit, Registry, Tag, build, git
 from fixtures.servers import reached_as
 
@@ -55,7 +56,7 @@ def test_tag_names_with_line_separators_break_nothing(odd):
     assert artifacts_show("m", version="v1.0.0", repo=url)["rev"] == built.commits["A"]
     with pytest.raises(ArtifactNotFoundError) as info:
         artifacts_show("nope", repo=url)
-    assert str(info.value).endswith("artifacts with tags: m")
+    assert str(info.value).endswith("artifacts with tags: m" + ("" if "://" in url else SOME_TAGS_HINT))
 
 
 def test_not_found_names_tags_that_spell_the_folder_otherwise(tmp_path):
@@ -66,7 +67,8 @@ def test_not_found_names_tags_that_spell_the_folder_otherwise(tmp_path):
         artifacts_show("d:m", repo=repo)
     assert str(info.value) == (
         "no registry tags for artifact 'd:m'; artifacts with tags: n; 2 tag(s) spell its folder "
-        "otherwise, which names another artifact (such as 'd/=m@v1.0.0'): its tags begin 'd=m@' or 'd=m#'")
+        "otherwise, which names another artifact (such as 'd/=m@v1.0.0'): its tags begin 'd=m@' or 'd=m#'"
+        + SOME_TAGS_HINT)
 
 
 def test_a_drive_path_that_does_not_exist_is_a_clear_git_error():

@@ -49,6 +49,23 @@ def test_token_in_url_works_and_never_shows(base, private, tmp_path):
     assert files_containing(cache, TOKEN.encode()) == []
 
 
+def test_a_trace_asked_for_passes_through_without_the_token(base, private, tmp_path):
+    """GIT_TRACE, GIT_TRACE_PACKET and GIT_CURL_VERBOSE reach stderr as git writes them: the token
+    is in no URL and no command line git sees, and git shows the header carrying it redacted."""
+    import base64
+
+    url = private.url("example.git", f"alice:{TOKEN}")
+    process = start_cli(PROD[0], "--stage", "prod", env={
+        "ARTIFACTS_SHOW_CACHE_DIR": str(tmp_path / "cache"), "ARTIFACTS_SHOW_REPO": url,
+        "GIT_TRACE": "1", "GIT_TRACE_PACKET": "1", "GIT_CURL_VERBOSE": "1"})
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr[-3000:]
+    assert json.loads(stdout)["rev"] == base[1].commits[PROD[1]]
+    assert "trace: built-in: git clone" in stderr and "packet:" in stderr
+    assert "=> Send header: Authorization: Basic <redacted>" in stderr
+    assert TOKEN not in stderr and base64.b64encode(f"alice:{TOKEN}".encode()).decode() not in stderr
+
+
 @pytest.mark.parametrize("userinfo", [TOKEN, f"alice:{TOKEN[:4]}@{TOKEN[4:]}"])
 def test_a_token_in_the_user_name_or_a_password_with_at_signs_never_shows(private, tmp_path, userinfo):
     """`https://<token>@host/...` (GitHub's form) and a password holding `@`: never on a command
