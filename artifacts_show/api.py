@@ -167,6 +167,7 @@ class Registry:
         self._warn = warn or _log_warning
         self._records: Optional[List[TagRecord]] = None
         self._tag_names: Optional[List[TagName]] = None
+        self._by_artifact: Optional[Dict[ArtifactName, List[registry.Event]]] = None
         self._counters_checked: Set[ArtifactName] = set()
         self._offline = offline_requested() if offline is None else offline
         self._repository: Repository = open_repository(repo, self._scope, self._offline)
@@ -252,12 +253,7 @@ class Registry:
         ``path``, reading each distinct commit's ``dvc.yaml`` once (``path`` null and an
         ``error`` where the artifact is not declared there, or the file is malformed).
         """
-        by_artifact: Dict[ArtifactName, List[registry.Event]] = {}
-        for record in self._tags():
-            tag = parse_tag(record.name)
-            if tag is not None:
-                event = registry.Event(tag, record.commit, record.date)
-                by_artifact.setdefault(tag.artifact, []).append(event)
+        by_artifact = self._events_by_artifact()
         for artifact, events in by_artifact.items():
             self._check_counters(artifact, events)
         if not by_artifact:
@@ -312,13 +308,21 @@ class Registry:
                 f"artifact '{artifact}' is not one of this session's artifacts "
                 f"({', '.join(str(name) for name in self._scope)}); open a Registry for it, or for all"
             )
-        events = []
-        for record in self._tags():
-            tag = parse_tag_of(artifact, record.name)
-            if tag is not None:
-                events.append(registry.Event(tag, record.commit, record.date))
+        events = self._events_by_artifact().get(artifact, [])
         self._check_counters(artifact, events)
         return events
+
+    def _events_by_artifact(self) -> Dict[ArtifactName, List[registry.Event]]:
+        """The listing's registry tags as events, by artifact: each tag name parsed once per
+        session, however many artifacts are asked for."""
+        if self._by_artifact is None:
+            self._by_artifact = {}
+            for record in self._tags():
+                tag = parse_tag(record.name)
+                if tag is not None:
+                    event = registry.Event(tag, record.commit, record.date)
+                    self._by_artifact.setdefault(tag.artifact, []).append(event)
+        return self._by_artifact
 
     def _check_counters(self, artifact: ArtifactName, events: Sequence[registry.Event]) -> None:
         """Warn, once per artifact, when a local repository's tags of it skip counters: a

@@ -245,3 +245,21 @@ def test_lightweight_tags_are_named_as_such(tmp_path, kind):
     assert str(unknown.value) == (
         "no registry tags for artifact 'c'; artifacts with tags: m; with lightweight tags only, which the "
         "registry ignores: a0, b" + (FETCH_HINT if kind == "local" else ""))
+
+
+def test_each_tag_name_is_parsed_once_however_many_names_are_asked(tmp_path, monkeypatch):
+    """400 names of one call, four tags each: 1,600 tag names parsed, not 400 times 1,600."""
+    from artifacts_show import api
+    from artifacts_show import Registry as Session
+
+    names = [f"model-{index}" for index in range(400)]
+    declared = "artifacts:\n" + "".join(f"  {name}:\n    path: models/{name}.pkl\n" for name in names)
+    tags = [Tag(f"{name}{suffix}", "A") for name in names for suffix in ("@v1.0.0", "@v1.1.0", "#prod#1", "#dev#2")]
+    built = build(Registry([Commit("A", {"dvc.yaml": declared})], tags), str(tmp_path / "many"))
+    parsed = []
+    real_parse = api.parse_tag
+    monkeypatch.setattr(api, "parse_tag", lambda name: parsed.append(name) or real_parse(name))
+    with Session(built.path, artifacts=names) as registry:
+        results = registry.show_many([(name, None, "prod") for name in names])
+    assert all(result["rev"] == built.commits["A"] for result in results)
+    assert len(parsed) == len(tags)
