@@ -185,9 +185,9 @@ def disagreement(case: Case, mine: dict, dvc: dict) -> Optional[str]:
     elif case.difference == "whole-file-checks":  # dvc.api refuses the file, the path is answered here
         agree = "error" in dvc and "path" in mine
     elif case.difference == "error-as-not-found":  # ruamel's KeyError, caught by DVC's lookup
-        agree = dvc.get("error") == "ArtifactNotFoundError" and mine.get("error") == "ArtifactsShowError"
+        agree = dvc.get("error") == "ArtifactNotFoundError" and mine.get("error") == "MalformedFileError"
     else:  # outside-repository, repository-root, windows-drive: dvc.api answers, artifacts-show refuses
-        agree = "path" in dvc and mine.get("error") == "ArtifactsShowError"
+        agree = "path" in dvc and mine.get("error") == "MalformedFileError"
     return None if agree else f"{case.label}: ours {mine}, dvc.api {dvc}"
 
 
