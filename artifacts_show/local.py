@@ -17,10 +17,10 @@ from .errors import GitError
 from .objects import MAX_FILE_BYTES, CommitFiles, list_tags, tag_patterns
 
 if TYPE_CHECKING:
-    from typing import Iterator, List, Optional, Sequence, Tuple
+    from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
     from .names import ArtifactName
-    from .objects import Files, TagRecord
+    from .objects import Files, TagDetails, TagRecord
 
 LOCAL_READS = {"GIT_ALLOW_PROTOCOL": ""}
 """The environment of git in the user's repository: no transport at all, so that a
@@ -58,6 +58,11 @@ class LocalRepository:
         output = git.run(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags/"], cwd=self.path,
                          env=LOCAL_READS)
         return [name for name in output.decode("utf-8", "surrogateescape").split("\n") if name]
+
+    def tag_details(self, names: Sequence[str]) -> Dict[str, TagDetails]:
+        from .objects import read_tag_details
+
+        return read_tag_details(self.path, names, LOCAL_READS)
 
     @contextlib.contextmanager
     def files(self, commits: Sequence[str]) -> Iterator[Files]:
