@@ -50,8 +50,10 @@ def shell(outputs: Mapping[str, str]) -> List[str]:
 
 
 DOTENV_REFUSED = {"\n": "a line break", "\r": "a carriage return", "=": "'='", "$": "'$'"}
-"""What a GitLab dotenv line cannot carry: lines end a variable, ``=`` splits key from value,
-``$`` starts a reference GitLab expands in the jobs that use it."""
+"""What a GitLab dotenv line cannot carry: a line is one variable; GitLab splits it at its first
+``=`` (older versions at its last one, so a value holding one is read otherwise by one or the
+other: the tag of an artifact in a folder, ``nlp=bert#prod#1``, included); ``$`` starts a
+reference that GitLab expands in the jobs that use the variable."""
 
 
 def dotenv(outputs: Mapping[str, str]) -> List[str]:
