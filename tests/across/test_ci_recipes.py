@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from fixtures import ROOT
-from fixtures.builder import Tag, build
 from fixtures.builder import Registry as Data
+from fixtures.builder import Tag, build
 from fixtures.registries import EXAMPLE_REGISTRY, EXAMPLE_URLS
 from fixtures.servers import SmartHttpServer
 from tests.across.test_ci_checkouts import lightweight_tag_checkout, tag_push_checkout
