@@ -12,6 +12,7 @@ else in the package is plain standard library.
 - ``to_json``: ``json``;
 - ``terminal_columns``: ``shutil`` (argparse's formatter asks it for every argument added);
 - ``executable_identity``: ``shutil.which``;
+- ``remove_tree``: ``shutil.rmtree`` (every remote lookup removes its workspace);
 - ``debug``: ``logging``;
 - ``exit_now``: not an import, the interpreter's teardown of the modules a lookup loaded.
 """
@@ -112,3 +113,18 @@ def exit_now(code: int) -> NoReturn:
     except OSError:
         pass
     os._exit(code)
+
+
+def remove_tree(path: str) -> None:
+    """Remove a folder and what it holds, whatever fails on the way (``shutil.rmtree`` with
+    ``ignore_errors``); symbolic links are removed, never followed."""
+    for folder, folders, files in os.walk(path, topdown=False):
+        for name in files + [entry for entry in folders if os.path.islink(os.path.join(folder, entry))]:
+            try:
+                os.remove(os.path.join(folder, name))
+            except OSError:
+                pass
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from . import dvcyaml, registry, yaml12
 from ._speed import TYPE_CHECKING
-from .cache import memo_store
+from .cache import max_age_seconds, memo_store, offline_requested
 from .dvcyaml import Declaration
 from .errors import (
     ArtifactNotFoundError,
@@ -146,7 +146,8 @@ class Registry:
     :class:`InvalidArgumentError`. Without it every tag is listed (what
     :meth:`overview` needs). The listing is made once, when the session starts:
     a tag added afterwards is seen by the next session. ``warn`` receives the
-    warnings of pinned lookups (default: the package's logger).
+    warnings of pinned lookups (default: the package's logger). ``offline`` (default:
+    ``ARTIFACTS_SHOW_OFFLINE``) answers a remote registry from the cache alone.
 
     ::
 
@@ -160,14 +161,17 @@ class Registry:
         repo: RepoArgument = None,
         artifacts: Optional[Iterable[str]] = None,
         warn: Optional[Callable[[str], None]] = None,
+        offline: Optional[bool] = None,
     ) -> None:
         if isinstance(artifacts, str):
             raise InvalidArgumentError("artifacts must be a list of names, not one string")
         self._scope = None if artifacts is None else list(dict.fromkeys(map(parse_full_name, artifacts)))
         self._warn = warn or _log_warning
         self._records: Optional[List[TagRecord]] = None
+        self._tag_names: Optional[List[str]] = None
         self._counters_checked: Set[ArtifactName] = set()
-        self._repository: Repository = open_repository(repo, self._scope)
+        self._offline = offline_requested() if offline is None else offline
+        self._repository: Repository = open_repository(repo, self._scope, self._offline)
 
     @staticmethod
     def check(
@@ -404,6 +408,10 @@ class Registry:
     def _tags(self) -> List[TagRecord]:
         if self._records is None:
             self._records = self._repository.tags()
+            age = self._repository.listing_age
+            if age is not None and self._offline:
+                self._warn(f"offline: answering from the cache's listing of the tags, made "
+                           f"{_duration(age)} ago")
         return self._records
 
     def _events(self, artifact: ArtifactName) -> List[registry.Event]:
@@ -444,7 +452,7 @@ class Registry:
 
     def _no_tags(self, artifact: ArtifactName) -> ArtifactNotFoundError:
         """Not found, saying what exists: a listing of every tag, made only for this message."""
-        names = self._repository.tag_names()
+        names = self._every_tag_name()
         if not names and self._repository.is_remote:
             return ArtifactNotFoundError(f"no registry tags for artifact '{artifact}': there are no tags")
         if not names:
@@ -462,6 +470,12 @@ class Registry:
             f"no registry tags for artifact '{artifact}'; "
             f"artifacts with tags: {', '.join(sorted(tagged)) or 'none'}{hint}"
         )
+
+    def _every_tag_name(self) -> List[str]:
+        """Every tag's name, listed once per session however many lookups find nothing."""
+        if self._tag_names is None:
+            self._tag_names = self._repository.tag_names()
+        return self._tag_names
 
     @contextlib.contextmanager
     def _files(self, wanted: Sequence[Tuple[ArtifactName, str]]) -> Iterator[Callable[[], Files]]:
@@ -483,33 +497,55 @@ class Registry:
     ) -> Dict[Tuple[ArtifactName, str], Union[str, ArtifactsShowError]]:
         """The declared path (relative to the git root) of each artifact at its commit.
 
-        It depends on immutable objects only (the commit names them all), so it is
-        remembered in the user's cache, for any repository: a warm lookup then
-        needs neither ``cat-file`` nor YAML. The others are read in one session,
-        their files fetched together.
+        A path depends on immutable objects only (the commit names them all), so the
+        paths found in each ``dvc.yaml`` at each commit are remembered in the user's
+        cache, for any repository: a warm lookup then needs neither ``cat-file`` nor
+        YAML. The others are read in one session, their files fetched together, and
+        each distinct ``dvc.yaml`` is parsed once, however many artifacts it answers.
         """
         memo = memo_store()
         found: Dict[Tuple[ArtifactName, str], Union[str, ArtifactsShowError]] = {}
+        by_file: Dict[Tuple[str, str], List[ArtifactName]] = {}
         for artifact, commit in wanted:
-            remembered = memo.get(_memo_key(artifact, commit)) if memo is not None else None
-            if remembered is not None:
-                found[(artifact, commit)] = remembered.decode("utf-8", "surrogateescape")
-        unread = [(artifact, commit) for artifact, commit in wanted if (artifact, commit) not in found]
+            by_file.setdefault((commit, artifact.dvcyaml_path), []).append(artifact)
+        remembered: Dict[Tuple[str, str], Dict[str, str]] = {}
+        for (commit, dvcyaml_path), artifacts in by_file.items():
+            paths = _decode_paths(memo.get(_memo_key(commit, dvcyaml_path))) if memo is not None else {}
+            remembered[(commit, dvcyaml_path)] = paths
+            found.update(((artifact, commit), paths[artifact.name]) for artifact in artifacts
+                         if artifact.name in paths)
+        unread = {key: artifacts for key, artifacts in by_file.items()
+                  if any((artifact, key[0]) not in found for artifact in artifacts)}
         if not unread:
             return found
         yaml12.preload()  # while git fetches what it will parse
         files().want([
-            (commit, path) for artifact, commit in unread
-            for path in (artifact.dvcyaml_path, posixpath.join(artifact.dirname, DEFAULT_PARAMS_FILE))
+            (commit, path) for commit, dvcyaml_path in unread
+            for path in (dvcyaml_path, posixpath.join(posixpath.dirname(dvcyaml_path), DEFAULT_PARAMS_FILE))
         ])
-        for artifact, commit in unread:
+        documents: Dict[bytes, object] = {}  # one reading of each distinct file
+        for (commit, dvcyaml_path), artifacts in unread.items():
+            read_file = files().reader(commit)
+            paths = remembered[(commit, dvcyaml_path)]
             try:
-                found[(artifact, commit)] = path = _declared_path(files().reader(commit), artifact, commit)
-            except ANSWER_ERRORS as problem:  # not declared there, or a malformed file
-                found[(artifact, commit)] = problem
+                declarations = _declarations(read_file, dvcyaml_path, commit, documents)
+            except ANSWER_ERRORS as problem:  # a malformed file
+                found.update(((artifact, commit), problem) for artifact in artifacts)
                 continue
-            if memo is not None:
-                memo.put(_memo_key(artifact, commit), path.encode("utf-8", "surrogateescape"))
+            if declarations is None:
+                found.update(((artifact, commit), ArtifactNotFoundError(
+                    f"{dvcyaml_path} does not exist at commit {commit}, "
+                    f"so artifact '{artifact}' is not declared there")) for artifact in artifacts)
+                continue
+            for artifact in artifacts:
+                if (artifact, commit) in found:
+                    continue
+                try:
+                    found[(artifact, commit)] = paths[artifact.name] = declarations.path(artifact.name)
+                except ANSWER_ERRORS as problem:  # not declared there, or a malformed declaration
+                    found[(artifact, commit)] = problem
+            if memo is not None and paths:
+                memo.put(_memo_key(commit, dvcyaml_path), _encode_paths(paths))
         return found
 
     def _urls(
@@ -561,20 +597,32 @@ class Registry:
         return path.replace("/", os.sep)
 
 
-def open_repository(repo: RepoArgument, artifacts: Optional[Sequence[ArtifactName]]) -> Repository:
+def open_repository(
+    repo: RepoArgument, artifacts: Optional[Sequence[ArtifactName]], offline: bool = False
+) -> Repository:
     """The repository ``repo`` names, its tags being listed already where that takes a while.
 
     ``artifacts`` narrows the listing to those artifacts' tags (None: every tag).
     Refused values never reach git (see ``urls``). A shallow repository answers from
-    its upstream (see :class:`ShallowCheckout`).
+    its upstream (see :class:`ShallowCheckout`). ``offline``: a remote answers from the
+    cache alone. ``ARTIFACTS_SHOW_MAX_AGE`` lets a remote answer from a cached listing
+    young enough, unless ``$GITHUB_REF`` names a tag of these artifacts it lacks.
     """
     where = classify(repo)
+    max_age = max_age_seconds()  # refused before git runs, if malformed
     if isinstance(where, RemoteUrl):
         from .remote import RemoteRepository
 
-        return RemoteRepository(where, artifacts)
+        return RemoteRepository(where, artifacts, offline=offline, max_age=max_age, seen_tags=_pushed_tag())
     local = LocalRepository(where.path, artifacts)
-    return ShallowCheckout(local, artifacts) if local.is_shallow else local
+    return ShallowCheckout(local, artifacts, offline, max_age) if local.is_shallow else local
+
+
+def _pushed_tag() -> Tuple[str, ...]:
+    """The tag a CI job was started for (``GITHUB_REF=refs/tags/...``): it exists, whatever a
+    cached listing says."""
+    ref = os.environ.get("GITHUB_REF", "")
+    return (ref[len("refs/tags/"):],) if ref.startswith("refs/tags/") else ()
 
 
 class ShallowCheckout:
@@ -585,12 +633,16 @@ class ShallowCheckout:
     and read exactly as a remote lookup's (the per-URL cache, the artifact's tags by
     prefix), with the checkout's own credentials for that URL, passed to git through
     the environment; paths are reported as the checkout's (its sub-project, its
-    ``.dvc/config.local``). Nothing is written into the checkout.
+    ``.dvc/config.local``). Nothing is written into the checkout. The checkout's own
+    registry tags are tags a cached listing must hold to be young enough.
     """
 
     is_remote = True
 
-    def __init__(self, checkout: LocalRepository, artifacts: Optional[Sequence[ArtifactName]]) -> None:
+    def __init__(
+        self, checkout: LocalRepository, artifacts: Optional[Sequence[ArtifactName]], offline: bool = False,
+        max_age: Optional[float] = None,
+    ) -> None:
         self.subproject, self.worktree = checkout.subproject, checkout.worktree
         upstream = checkout.upstream()
         if upstream is None:
@@ -601,10 +653,16 @@ class ShallowCheckout:
         where = classify_upstream(upstream.url, upstream.folder)
         self._failing = f"{upstream.remote} ({where}), the upstream this shallow checkout answers from"
         self._fixes_text = self._fixes(upstream.remote, where.url)
+        seen = [*_pushed_tag(), *(tag.name for tag in checkout.tags())] if max_age is not None else []
         from .remote import RemoteRepository
 
-        self._upstream: RemoteRepository = self._explained(
-            lambda: RemoteRepository(where, artifacts, credentials=upstream.credentials))
+        self._upstream: RemoteRepository = self._explained(lambda: RemoteRepository(
+            where, artifacts, credentials=upstream.credentials, offline=offline, max_age=max_age,
+            seen_tags=seen))
+
+    @property
+    def listing_age(self) -> Optional[float]:
+        return self._upstream.listing_age
 
     @staticmethod
     def _fixes(remote: str, url: Optional[str]) -> str:
@@ -717,22 +775,50 @@ def _with_details(event: TagEvent, details: Optional[TagDetails]) -> TagEvent:
                           author_email=details.author_email, message=details.message)
 
 
-def _memo_key(artifact: ArtifactName, commit: str) -> str:
+def _memo_key(commit: str, dvcyaml_path: str) -> str:
     # Paths read by older rules are never read again: "answer/..." (YAML 1.1, backslashes
-    # kept), "path/..." (artifact names not interpolated, ``${...}`` in ``vars`` allowed).
-    return f"declared/{commit}:{artifact.full}"
+    # kept), "path/..." (artifact names not interpolated, ``${...}`` in ``vars`` allowed),
+    # "declared/..." (one fact per artifact, the same rules as now).
+    return f"declared-in/{commit}:{dvcyaml_path}"
 
 
-def _declared_path(read_file: Callable[[str], Optional[bytes]], artifact: ArtifactName, commit: str) -> str:
-    content = read_file(artifact.dvcyaml_path)
+def _encode_paths(paths: Dict[str, str]) -> bytes:
+    """Names and paths, ``\\0`` apart: neither can hold one."""
+    text = "\0".join(part for item in sorted(paths.items()) for part in item)
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _decode_paths(stored: Optional[bytes]) -> Dict[str, str]:
+    parts = (stored or b"").decode("utf-8", "surrogateescape").split("\0") if stored else []
+    return dict(zip(parts[::2], parts[1::2])) if len(parts) % 2 == 0 else {}
+
+
+def _declarations(
+    read_file: Callable[[str], Optional[bytes]], dvcyaml_path: str, commit: str,
+    documents: Dict[bytes, object],
+) -> Optional[dvcyaml.Declarations]:
+    """The declarations of ``dvcyaml_path`` at ``commit`` (None if there is no such file);
+    ``documents`` keeps each distinct content's reading (a failed one is read again, so that
+    its error names this commit)."""
+    content = read_file(dvcyaml_path)
     if content is None:
-        raise ArtifactNotFoundError(
-            f"{artifact.dvcyaml_path} does not exist at commit {commit}, "
-            f"so artifact '{artifact}' is not declared there"
-        )
-    return dvcyaml.artifact_path(
-        content, dvcyaml_path=artifact.dvcyaml_path, name=artifact.name, commit=commit, read_file=read_file,
-    )
+        return None
+    where = yaml12.Where(dvcyaml_path, commit)
+    if content not in documents:
+        documents[content] = yaml12.load_yaml(content, where)
+    return dvcyaml.Declarations(documents[content], where, read_file)
+
+
+def _duration(seconds: float) -> str:
+    """``42 s``, ``5 min``, ``3 h 20 min``, ``4 days``: how old something is, at a glance."""
+    minutes, hours = int(seconds // 60), int(seconds // 3600)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if hours < 1:
+        return f"{minutes} min"
+    if hours < 48:
+        return f"{hours} h {minutes % 60} min"
+    return f"{hours // 24} days"
 
 
 def _read_local(path: str) -> Optional[bytes]:

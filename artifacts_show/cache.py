@@ -20,14 +20,36 @@ import threading
 import time
 import zlib
 
-from ._speed import TYPE_CHECKING
-from .errors import GitError, GitTimeoutError
+from ._speed import TYPE_CHECKING, remove_tree
+from .errors import GitError, GitTimeoutError, InvalidArgumentError
 
 if TYPE_CHECKING:
-    from typing import Iterator, Optional
+    from typing import Iterator, List, Optional
 
 CACHE_DIR_ENV = "ARTIFACTS_SHOW_CACHE_DIR"
 NO_CACHE_ENV = "ARTIFACTS_SHOW_NO_CACHE"
+OFFLINE_ENV = "ARTIFACTS_SHOW_OFFLINE"
+MAX_AGE_ENV = "ARTIFACTS_SHOW_MAX_AGE"
+
+
+def offline_requested() -> bool:
+    """``ARTIFACTS_SHOW_OFFLINE=1``: answer from the cache alone, with no network at all."""
+    return os.environ.get(OFFLINE_ENV, "") not in ("", "0")
+
+
+def max_age_seconds() -> Optional[float]:
+    """``ARTIFACTS_SHOW_MAX_AGE``: a cached listing younger than that many seconds is used
+    without asking the server; None when unset."""
+    raw = os.environ.get(MAX_AGE_ENV, "")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise InvalidArgumentError(f"{MAX_AGE_ENV} must be a number of seconds, not {raw!r}")
+    return value
 
 
 def cache_root() -> Optional[str]:
@@ -48,6 +70,20 @@ def cache_root() -> Optional[str]:
     return os.path.join(base, "artifacts-show") if base else None
 
 
+def _entries(folder: str) -> List[os.DirEntry[str]]:
+    try:
+        return list(os.scandir(folder))
+    except OSError:
+        return []
+
+
+def _modified(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return time.time()
+
+
 def _absolute(path: str) -> Optional[str]:
     """``path`` if absolute; a relative one is ignored, as the XDG base directory spec says."""
     return path if os.path.isabs(path) else None
@@ -55,14 +91,21 @@ def _absolute(path: str) -> Optional[str]:
 
 def _home() -> Optional[str]:
     """The user's home; None without HOME and without an account (``expanduser`` would leave
-    ``~`` as it is, a folder relative to wherever the lookup runs)."""
-    return _absolute(os.path.expanduser("~"))
+    ``~`` as it is, a folder relative to wherever the lookup runs), or when it does not exist
+    (``HOME=/nonexistent``: a service account's, where nothing is to be made)."""
+    home = _absolute(os.path.expanduser("~"))
+    return home if home is not None and os.path.isdir(home) else None
+
+
+MEMO_ENTRIES = 1000
+"""The memo keeps at most this many facts, the most recently written: it serves every URL and
+local repository, so which facts a lookup may still ask for cannot be known."""
 
 
 def memo_store() -> Optional[FactStore]:
     """Facts that belong to no URL (git's version, answers per commit); None when caching is disabled."""
     root = cache_root()
-    return FactStore(os.path.join(root, "memo")) if root is not None else None
+    return FactStore(os.path.join(root, "memo"), keep=MEMO_ENTRIES) if root is not None else None
 
 
 def folder_name(url: str) -> str:
@@ -91,8 +134,10 @@ class CacheBusy(GitTimeoutError):
 class FactStore:
     """Small files, each written whole (temp file + rename) and checked when read."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, keep: Optional[int] = None) -> None:
         self.path = path
+        self.keep = keep
+        """Beyond this many facts, writing one removes the oldest written (None: no bound)."""
 
     def _file(self, key: str) -> str:
         name = _SAFE_NAME_RE.sub(_escape, key)
@@ -121,6 +166,17 @@ class FactStore:
         except OSError:
             with contextlib.suppress(OSError):
                 os.remove(temporary)  # a fact not stored is learned again next time
+        if self.keep is not None:
+            self._bound(self.keep)
+
+    def _bound(self, keep: int) -> None:
+        """Down to three quarters of ``keep`` facts, the oldest removed, once there are more."""
+        entries = _entries(self.path)
+        if len(entries) <= keep:
+            return
+        for entry in sorted(entries, key=lambda entry: _modified(entry.path))[:len(entries) - keep * 3 // 4]:
+            with contextlib.suppress(OSError):
+                os.remove(entry.path)
 
 
 class CacheFolder:
@@ -201,22 +257,43 @@ class CacheFolder:
             finally:
                 fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
 
-    def remove_stale_locks(self) -> None:
-        """Lock files a killed git left behind; only called while holding the URL's lock."""
-        for folder, _, files in os.walk(self.repo):
+    def new_workspace(self) -> str:
+        """A new, empty folder for one lookup's workspace repository, beside the shared one
+        (on the same file system, so that publishing moves files); OSError if none can be made."""
+        folder = os.path.join(self.path, "work")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"{os.getpid()}-{os.urandom(6).hex()}.git")
+        os.mkdir(path, 0o700)
+        return path
+
+    def set_aside_repo(self) -> None:
+        """Move the shared repository out of the way (lookups may still read it: it is removed
+        once stale); the caller holds the lock."""
+        if os.path.lexists(self.repo):
+            os.rename(self.repo, os.path.join(self.path, f"set-aside-{time.time():.0f}-{os.getpid()}.git"))
+
+    def remove_stale(self, seconds: float) -> None:
+        """Remove what killed lookups left behind: workspaces and set-aside repositories older
+        than ``seconds``, and the shared repository's temporary files (only its publishers,
+        who hold the lock, write there); the caller holds the lock."""
+        oldest = time.time() - seconds
+        for folder in (os.path.join(self.path, "work"), self.path):
+            for entry in _entries(folder):
+                stale = entry.name.startswith("set-aside-") or folder != self.path
+                if stale and entry.is_dir() and _modified(entry.path) < oldest:
+                    self.remove(entry.path)
+        for folder, folders, files in os.walk(self.repo):
+            if folder == self.repo and "artifacts-show" in folders:
+                folders.remove("artifacts-show")  # facts are written whole, with no lock
             for name in files:
-                if name.endswith(".lock") or name.startswith("tmp_pack_"):
+                if name.endswith((".lock", ".tmp")) or name.startswith(("tmp_pack_", ".tmp-")):
                     with contextlib.suppress(OSError):
                         os.remove(os.path.join(folder, name))
 
-    def reset_repo(self) -> None:
-        if os.path.lexists(self.repo):
-            import shutil
-
-            shutil.rmtree(self.repo, ignore_errors=True)
+    @staticmethod
+    def remove(path: str) -> None:
+        remove_tree(path)
 
     def close(self) -> None:
         if self.is_temporary:
-            import shutil
-
-            shutil.rmtree(self.path, ignore_errors=True)
+            self.remove(self.path)

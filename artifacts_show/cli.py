@@ -101,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="json (default); table (--list, --history, --versions); for CI, of a lookup "
                         "or --check-ref: github ($GITHUB_OUTPUT), env (shell), dotenv (GitLab)")
     parser.add_argument(
+        "--offline", action="store_true", default=None,
+        help="answer a remote registry from the cache alone, with no network "
+             "(also ARTIFACTS_SHOW_OFFLINE=1); says how old the listing used is",
+    )
+    parser.add_argument(
         "--verbose", "-v", action="store_true", help="log the git commands that ran, and how long"
     )
     return parser
@@ -216,7 +221,8 @@ def _lookups(args: argparse.Namespace) -> int:
     for name, version, stage in queries:  # before git starts
         Registry.check(name, version, stage, args.remote)
     resolved = bool(args.extra) or args.field in ("version", "tag") or args.format in CI_FORMATS
-    with Registry(args.repo, artifacts=[name for name, _, _ in queries], warn=_warn) as registry:
+    with Registry(args.repo, artifacts=[name for name, _, _ in queries], warn=_warn,
+                  offline=args.offline) as registry:
         results: Sequence[Union[Dict[str, Any], ArtifactsShowError]] = registry.show_many(
             queries, errors=len(queries) > 1, urls=args.url, remote=args.remote, resolved=resolved,
             describe=args.describe)
@@ -274,7 +280,7 @@ def _check_ref(args: argparse.Namespace) -> int:
     that is not a registry tag is "not found" (exit 1), said on one line, before git runs."""
     name = Registry.ref_artifact(args.check_ref)
     Registry.check(name, remote=args.remote)
-    with Registry(args.repo, artifacts=[name], warn=_warn) as registry:
+    with Registry(args.repo, artifacts=[name], warn=_warn, offline=args.offline) as registry:
         event = registry.check_ref(args.check_ref, urls=args.url, remote=args.remote, describe=args.describe)
     declared = event.declaration.annotations() if event.declaration else dict.fromkeys(ANNOTATIONS)
     if args.format in CI_FORMATS:
@@ -322,7 +328,7 @@ def _ci_outputs(args: argparse.Namespace, known: Dict[str, Optional[str]], more:
 
 
 def _history(args: argparse.Namespace) -> int:
-    with Registry(args.repo, artifacts=args.names, warn=_warn) as registry:
+    with Registry(args.repo, artifacts=args.names, warn=_warn, offline=args.offline) as registry:
         events = registry.history(args.names[0])
     if args.format == "table":
         return _write(aligned([["timestamp", "artifact", "event", "version", "stage", "commit", "ref"]] + [
@@ -342,7 +348,7 @@ def history_entry(event: TagEvent) -> Dict[str, Optional[str]]:
 
 
 def _versions(args: argparse.Namespace) -> int:
-    with Registry(args.repo, artifacts=args.names, warn=_warn) as registry:
+    with Registry(args.repo, artifacts=args.names, warn=_warn, offline=args.offline) as registry:
         versions = registry.versions(args.names[0])
     if args.format == "table":
         return _write(aligned([["version", "rev", "deregistered", "stages", "tag"]] + [
@@ -355,7 +361,7 @@ def _versions(args: argparse.Namespace) -> int:
 
 
 def _overview(args: argparse.Namespace) -> int:
-    with Registry(args.repo) as registry:
+    with Registry(args.repo, warn=lambda message: _say("warning", message), offline=args.offline) as registry:
         seen = registry.overview(paths=args.paths)
     if args.format == "table":
         return _write(table(seen))

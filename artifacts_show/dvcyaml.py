@@ -57,56 +57,85 @@ def artifact_path(
 
     ``dvcyaml_path`` is where the file lives (relative to the git root);
     ``read_file`` reads other files at the same commit. URLs come back unchanged.
-    Artifact names are interpolated too, as DVC does; when two come out the same,
-    the later one is the artifact (DVC's ``dict.update``).
+    (:class:`Declarations` answers several names from one reading.)
     """
-    entry, key, context, where = _declaration(
-        content, dvcyaml_path=dvcyaml_path, name=name, commit=commit, read_file=read_file)
-    return _path_of(entry, key, context, where)
-
-
-def _path_of(entry: Dict[Any, Any], key: str, context: Callable[[], Dict[str, Any]], where: Where) -> str:
-    field = f"artifacts.{key}.path"
-    path = entry.get("path")
-    if not isinstance(path, str):
-        raise where.error(f"{field} must be a string, found {kind_of(path)}")
-    value = interpolate(path, context, where, field)
-    if not isinstance(value, str):
-        raise where.error(f"{field} {path!r} must be a string, found {kind_of(value)}")
-    return _artifact_location(posixpath.dirname(where.path), value, where, field)
-
-
-def _declaration(
-    content: bytes, *, dvcyaml_path: str, name: str, commit: str, read_file: FileReader
-) -> Tuple[Dict[Any, Any], str, Callable[[], Dict[str, Any]], Where]:
-    """The mapping that declares artifact ``name``, its key as written, the interpolation
-    context (read on first use) and where the file is."""
     where = Where(dvcyaml_path, commit)
-    data = load_yaml(content, where) or {}
-    if not isinstance(data, dict):
-        raise where.error(f"expected a mapping at the top, found {kind_of(data)}")
-    refuse_interpolated_vars(data.get("vars"), where)
-    if "artifacts" not in data:
-        raise ArtifactNotFoundError(
-            f"{dvcyaml_path} at commit {commit} declares no artifacts (looked for '{name}')"
-        )
-    artifacts = data["artifacts"]
-    if not isinstance(artifacts, dict):
-        raise where.error(f"'artifacts' must be a mapping, found {kind_of(artifacts)}")
-    dirname = posixpath.dirname(dvcyaml_path)
-    context = functools.lru_cache(maxsize=1)(lambda: load_context(data, dirname, read_file, where))
+    return Declarations(load_yaml(content, where), where, read_file).path(name)
 
-    declared = _declared_names(artifacts, context, where)
-    if name not in declared:
-        raise ArtifactNotFoundError(
-            f"{dvcyaml_path} at commit {commit} does not declare artifact '{name}'; "
-            f"it declares: {', '.join(sorted(declared)) or 'none'}"
-        )
-    key = declared[name]
-    entry = artifacts[key]
-    if not isinstance(entry, dict):
-        raise where.error(f"artifacts.{key} must be a mapping, found {kind_of(entry)}")
-    return entry, key, context, where
+
+class Declarations:
+    """The artifacts one ``dvc.yaml`` declares at one commit, from its document read once.
+
+    Artifact names are interpolated too, as DVC does; when two come out the same, the later
+    one is the artifact (DVC's ``dict.update``). The parameter files are read when a
+    ``${...}`` first needs them, once. ``document`` is what ``load_yaml`` gave: it is not
+    changed, so one document may serve every commit where the file is the same.
+    """
+
+    def __init__(self, document: Any, where: Where, read_file: FileReader) -> None:
+        data = document or {}
+        if not isinstance(data, dict):
+            raise where.error(f"expected a mapping at the top, found {kind_of(data)}")
+        refuse_interpolated_vars(data.get("vars"), where)
+        artifacts = data.get("artifacts")
+        if "artifacts" in data and not isinstance(artifacts, dict):
+            raise where.error(f"'artifacts' must be a mapping, found {kind_of(artifacts)}")
+        self._where, self._artifacts = where, artifacts
+        self._dirname = posixpath.dirname(where.path)
+        self._context = functools.lru_cache(maxsize=1)(
+            lambda: load_context(data, self._dirname, read_file, where))
+        self._declared: Optional[Dict[str, str]] = None
+
+    def path(self, name: str) -> str:
+        """The path of artifact ``name``, relative to the git root (a URL as written)."""
+        where = self._where
+        key, entry = self._entry(name)
+        field = f"artifacts.{key}.path"
+        path = entry.get("path")
+        if not isinstance(path, str):
+            raise where.error(f"{field} must be a string, found {kind_of(path)}")
+        value = interpolate(path, self._context, where, field)
+        if not isinstance(value, str):
+            raise where.error(f"{field} {path!r} must be a string, found {kind_of(value)}")
+        return _artifact_location(self._dirname, value, where, field)
+
+    def declaration(self, name: str) -> Declaration:
+        """Artifact ``name``'s path and the annotations that DVC checks (``type`` and ``desc``
+        strings, ``labels`` a list of strings, ``meta`` anything), with ``${...}`` interpolated
+        in each of them as DVC resolves a whole definition."""
+        key, entry = self._entry(name)
+        where, path = self._where, self.path(name)
+        fields: Dict[str, Any] = {}
+        for field in ("type", "desc", "labels", "meta"):
+            if entry.get(field) is not None:
+                fields[field] = _interpolated(entry[field], self._context, where, f"artifacts.{key}.{field}")
+        for field in ("type", "desc"):
+            if not isinstance(fields.get(field, ""), str):
+                raise where.error(f"artifacts.{key}.{field} must be a string, found {kind_of(fields[field])}")
+        labels = fields.get("labels", [])
+        if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+            raise where.error(f"artifacts.{key}.labels must be a list of strings")
+        meta = fields.get("meta", {})
+        return Declaration(path, fields.get("type"), fields.get("desc"), tuple(labels), meta)
+
+    def _entry(self, name: str) -> Tuple[str, Dict[Any, Any]]:
+        """The key (as written) and the mapping that declare artifact ``name``."""
+        where = self._where
+        if self._artifacts is None:
+            raise ArtifactNotFoundError(f"{where.path} at commit {where.commit} declares no artifacts "
+                                        f"(looked for '{name}')")
+        if self._declared is None:
+            self._declared = _declared_names(self._artifacts, self._context, where)
+        if name not in self._declared:
+            raise ArtifactNotFoundError(
+                f"{where.path} at commit {where.commit} does not declare artifact '{name}'; "
+                f"it declares: {', '.join(sorted(self._declared)) or 'none'}"
+            )
+        key = self._declared[name]
+        entry = self._artifacts[key]
+        if not isinstance(entry, dict):
+            raise where.error(f"artifacts.{key} must be a mapping, found {kind_of(entry)}")
+        return key, entry
 
 
 def _declared_names(
@@ -167,23 +196,9 @@ class Declaration(NamedTuple):
 def artifact_declaration(
     content: bytes, *, dvcyaml_path: str, name: str, commit: str, read_file: FileReader
 ) -> Declaration:
-    """The declaration of artifact ``name``: its path and the annotations that DVC checks
-    (``type`` and ``desc`` strings, ``labels`` a list of strings, ``meta`` anything), with
-    ``${...}`` interpolated in each of them as DVC resolves a whole definition."""
-    entry, key, context, where = _declaration(
-        content, dvcyaml_path=dvcyaml_path, name=name, commit=commit, read_file=read_file)
-    path = _path_of(entry, key, context, where)
-    fields: Dict[str, Any] = {}
-    for field in ("type", "desc", "labels", "meta"):
-        if entry.get(field) is not None:
-            fields[field] = _interpolated(entry[field], context, where, f"artifacts.{key}.{field}")
-    for field in ("type", "desc"):
-        if not isinstance(fields.get(field, ""), str):
-            raise where.error(f"artifacts.{key}.{field} must be a string, found {kind_of(fields[field])}")
-    labels = fields.get("labels", [])
-    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
-        raise where.error(f"artifacts.{key}.labels must be a list of strings")
-    return Declaration(path, fields.get("type"), fields.get("desc"), tuple(labels), fields.get("meta", {}))
+    """The declaration of artifact ``name`` in ``content`` (see :meth:`Declarations.declaration`)."""
+    where = Where(dvcyaml_path, commit)
+    return Declarations(load_yaml(content, where), where, read_file).declaration(name)
 
 
 def _interpolated(value: Any, context: Callable[[], Dict[str, Any]], where: Where, field: str) -> Any:

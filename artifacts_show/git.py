@@ -207,8 +207,9 @@ class RunningGit:
     def output(self, silent_failure_ok: bool = False) -> bytes:
         """git's stdout once it exits; GitError if it failed or outlived the timeout.
 
-        ``silent_failure_ok``: exit status 1 with nothing on stderr is not a failure
-        (``git fetch --depth`` ends so when no ref matched its refspecs).
+        ``silent_failure_ok``: exit status 1 with nothing on stderr (or an empty ``error:``)
+        is not a failure: ``git fetch --depth`` (``--atomic``) ends so when no ref matched its
+        refspecs.
         """
         process, remaining = self._process, self._timeout - (time.monotonic() - self._started)
         try:
@@ -221,7 +222,7 @@ class RunningGit:
             raise
         finally:
             debug("%s (%.3f s)", _describe(self._args), time.monotonic() - self._started)
-        silent_end = silent_failure_ok and process.returncode == 1 and not stderr.strip()
+        silent_end = silent_failure_ok and process.returncode == 1 and stderr.strip() in (b"", b"error:")
         if process.returncode != 0 and not silent_end:
             raise _failure(self._args, process.returncode, stderr)
         return stdout

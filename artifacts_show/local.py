@@ -32,6 +32,7 @@ class LocalRepository:
     """A repository on this machine: work tree, any folder in it, or a bare repository."""
 
     is_remote = False
+    listing_age: Optional[float] = None
 
     def __init__(self, path: str, artifacts: Optional[Sequence[ArtifactName]] = None) -> None:
         self.path = os.path.abspath(path)

@@ -55,6 +55,9 @@ if TYPE_CHECKING:  # types for the api; nothing at run time
         """The top folder of a local work tree; None for a bare or a remote repository."""
         is_remote: bool
         """Whether the repository is reached through git's transports (never cloned)."""
+        @property
+        def listing_age(self) -> Optional[float]:
+            """Seconds since the cached listing of its tags was made; None if listed now."""
 
         def tags(self) -> List[TagRecord]:
             """Annotated tags of commits (through tags of tags too), of the artifacts the

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 
 from . import git
 from ._speed import TYPE_CHECKING, debug
 from .errors import GitError, GitTimeoutError
-from .mirror import Mirror, despite_the_cache, fetch_options
+from .mirror import Mirror, despite_the_cache, fetch_options, listing_age, matches
 from .objects import MAX_FILE_BYTES, CommitFiles, list_tags, parse_ls_remote, tag_patterns, tag_refspecs
 
 if TYPE_CHECKING:
@@ -45,23 +46,32 @@ class RemoteRepository:
 
     def __init__(
         self, remote: RemoteUrl, artifacts: Optional[Sequence[ArtifactName]] = None,
-        credentials: Sequence[Tuple[str, str]] = (),
+        credentials: Sequence[Tuple[str, str]] = (), *, offline: bool = False,
+        max_age: Optional[float] = None, seen_tags: Sequence[str] = (),
     ) -> None:
-        """``credentials``: git settings that authenticate (a checkout's, for its upstream)."""
+        """``credentials``: git settings that authenticate (a checkout's, for its upstream).
+
+        ``offline``: the last listing in the cache is used, and nothing is fetched. ``max_age``
+        (seconds): a listing younger than that is used without a request, unless one of
+        ``seen_tags`` (tag names the caller knows exist) is of these artifacts and not in it.
+        """
         self.remote = remote
         self._every_tag = artifacts is None  # the overview's listing
         self._patterns = tag_patterns(artifacts)
         self._refspecs = tag_refspecs(artifacts)
-        self._listing: Optional[contextlib.ExitStack] = None  # the lock and the running fetch
+        self._offline, self._max_age, self._seen_tags = offline, max_age, seen_tags
+        self.listing_age: Optional[float] = None
+        """Seconds since the cached listing answering this session was made; None if listed now."""
         self._running: Optional[git.RunningGit] = None
         self._collector: Optional[threading.Thread] = None
         self._collected: List[Union[List[TagRecord], BaseException]] = []
         self._tag_of: Dict[str, str] = {}  # commit -> a tag of it, to fetch it by
-        self.mirror = Mirror(remote, credentials)
+        self.mirror = Mirror(remote, credentials, offline=offline)
         debug("%s: tags %s, cache %s", remote.url, " ".join(self._refspecs), self.mirror.cache.path)
         if not self._refspecs:  # no tag can have such a name
             return
         try:
+            self.mirror.start_workspace()
             self._start_listing()  # while the rest of the lookup gets ready
         except GitTimeoutError:
             self.close()
@@ -71,8 +81,7 @@ class RemoteRepository:
         except BaseException:
             self.close()
             raise
-        # Read as soon as git is done, so that the lock is held for the listing alone,
-        # not until this session's first lookup.
+        # Read as soon as git is done, while the rest of the lookup gets ready.
         self._collector = threading.Thread(target=self._collect, name="listing", daemon=True)
         self._collector.start()
 
@@ -89,47 +98,67 @@ class RemoteRepository:
         with trees, a tag on an old commit would bring its whole history's)."""
         return "tree:0" if self._every_tag else "blob:none"
 
+    def _cached_listing_serves(self) -> bool:
+        """Whether the workspace's copy of the last listing answers without a request: offline
+        (there must be one), or younger than ``max_age`` and lacking no tag known to exist."""
+        age = listing_age(self.mirror, self._refspecs) if self.mirror.borrowing else None
+        if self._offline:
+            if age is None:
+                raise GitError(
+                    f"offline, and the cache holds no listing of these tags of {self.remote.url} "
+                    f"({', '.join(self._refspecs)}): look them up once online first"
+                )
+        elif self._max_age is None or age is None or age >= self._max_age or self._newer_tag_seen():
+            return False
+        self.listing_age = age
+        return True
+
+    def _newer_tag_seen(self) -> bool:
+        listed = self.mirror.snapshot
+        return any(f"refs/tags/{name}" not in listed for name in self._seen_tags
+                   if matches(f"refs/tags/{name}", self._refspecs))
+
     def _start_listing(self) -> None:
-        with contextlib.ExitStack() as listing:
-            listing.enter_context(self.mirror.locked())
-            refspecs = [f"+{pattern}:{pattern}" for pattern in self._refspecs]
-            exists = self.mirror.exists()
-            first = not exists or any(self.mirror.listed.get(pattern) is None for pattern in self._refspecs)
-            tree_filter = self._first_listing_filter() if first else "tree:0"
-            options = fetch_options(depth=first, tree_filter=tree_filter, bundle=self.remote.bundle)
-            if first and (self._every_tag or not exists):
-                # A clone writes the refs into one file; a fetch would write a file per tag
-                # (every tag of the registry, for the overview). What the mirror held is
-                # fetched again when needed.
-                running = self.mirror.start_clone(options, refspecs)
-            else:
-                # --atomic: one transaction for all the tags (one per ref costs a lock file each)
-                options = ["--prune", "--atomic", *options]
-                running = self.mirror.start_fetch(options, refspecs, negotiate=not first)
-            listing.callback(running.abandon)
-            self._running, self._listing = running, listing.pop_all()
+        """Start the listing's fetch into the workspace (nothing to start where the cached
+        listing serves)."""
+        if self._cached_listing_serves():
+            return
+        self._started_at = time.time()
+        refspecs = [f"+{pattern}:{pattern}" for pattern in self._refspecs]
+        borrowing = self.mirror.borrowing
+        first = not borrowing or any(self.mirror.listed.get(pattern) is None for pattern in self._refspecs)
+        tree_filter = self._first_listing_filter() if first else "tree:0"
+        options = fetch_options(depth=first, tree_filter=tree_filter, bundle=self.remote.bundle)
+        if first and (self._every_tag or not borrowing):
+            # A clone writes the refs into one file; a fetch would write a file per tag
+            # (every tag of the registry, for the overview).
+            self._running = self.mirror.start_clone(options, refspecs)
+        else:
+            # --atomic: one transaction for all the tags (one per ref costs a lock file each)
+            options = ["--prune", "--atomic", *options]
+            self._running = self.mirror.start_fetch(options, refspecs, negotiate=not first)
 
     def _end_listing(self) -> None:
-        """Stop the listing's fetch if it still runs, and release the lock."""
-        self._running = None
-        if self._listing is not None:
-            listing, self._listing = self._listing, None
-            listing.close()
+        """Stop the listing's fetch if it still runs."""
+        running, self._running = self._running, None
+        if running is not None:
+            running.abandon()
 
     def _finish_listing(self) -> List[TagRecord]:
-        """Wait for the listing's git and read what it listed, under the lock it was started
-        with (no other lookup rebuilds the mirror in between), then release the lock."""
-        assert self._running is not None
+        """Wait for the listing's git, remember when it listed, and read what it listed."""
         try:
-            self._running.output(silent_failure_ok=True)  # exit 1, nothing said: no tag matched
-            for pattern in self._refspecs:
-                self.mirror.listed.put(pattern, b"")
-            self.mirror.exists()  # learns the object format a clone found
+            if self._running is not None:
+                # exit 1 with nothing said (or an empty "error:", with --atomic): no tag matched
+                self._running.output(silent_failure_ok=True)
+                self.mirror.shared_exists()  # learns the object format of a repository made meanwhile
+                self.mirror.record_listing(self._refspecs, self._started_at)
             return list_tags(self.mirror.path, self._patterns, self.mirror.read_env)
         finally:
             self._end_listing()
 
     def _list(self) -> List[TagRecord]:
+        if not self.mirror.path:  # none was made when the session began
+            self.mirror.start_workspace()
         self._start_listing()
         return self._finish_listing()
 
@@ -154,6 +183,8 @@ class RemoteRepository:
         return records
 
     def tag_names(self) -> List[str]:
+        if self._offline:
+            return []  # what the cache holds was said: nothing else is known offline
         output = git.run(["ls-remote", "--tags", "--", self.remote.url], cwd=self.mirror.cache.path,
                          env=self.mirror.fetch_env)  # not in the user's repository: its config is not ours
         return parse_ls_remote(output)
@@ -173,8 +204,11 @@ class RemoteRepository:
             files.close()
 
     def fetch(self, object_ids: Sequence[str], commits: Sequence[str], *, trees: bool) -> None:
-        """Fetch objects by id (commits with their trees, trees whole, or blobs); where the
-        server refuses ids, fetch the tags of ``commits`` instead. The caller holds the lock."""
+        """Fetch objects by id (commits with their trees, trees whole, or blobs) into the
+        workspace; where the server refuses ids, fetch the tags of ``commits`` instead."""
+        if self._offline:
+            raise GitError(f"offline, and the cache of {self.remote.url} lacks what this answer reads "
+                           f"({', '.join(object_ids)}): look it up once online first")
         by_id = ["--filter=blob:none"]  # a wanted object comes whatever the filter
         if any(object_id in commits for object_id in object_ids):
             by_id = ["--depth=1", *by_id]
@@ -190,18 +224,25 @@ class RemoteRepository:
             self.mirror.start_fetch(by_tag, [f"+refs/tags/{tag}:refs/tags/{tag}" for tag in tags]).output()
 
     def close(self) -> None:
+        """Stop what still runs, give the cache what this session fetched, drop the workspace."""
         if self._collector is not None:  # a listing no longer wanted
             if self._running is not None:
                 self._running.kill()
             self._collector.join()
+            self._collector = None
         self._end_listing()
-        self.mirror.close()
+        try:
+            self.mirror.publish(self._refspecs)
+        except (OSError, GitError) as failure:  # the answer is given; the cache learns it next time
+            debug("%s: not published: %s", self.remote.url, failure)
+        finally:
+            self.mirror.close()
 
 
 class _RemoteFiles:
-    """Files at commits of a remote registry: a session (the lock, one ``cat-file``) opened on
-    first use, with the commits' trees fetched together; opened again in a rebuilt mirror if
-    git fails."""
+    """Files at commits of a remote registry: one ``cat-file`` in the workspace, opened on
+    first use, with the commits' trees fetched together; opened again in a workspace that
+    borrows nothing if git fails."""
 
     def __init__(self, repository: RemoteRepository, commits: Sequence[str]) -> None:
         self._repository, self._commits = repository, list(commits)
@@ -212,8 +253,6 @@ class _RemoteFiles:
         if self._files is None:
             mirror = self._repository.mirror
             with contextlib.ExitStack() as session:
-                session.enter_context(mirror.locked())
-                mirror.ensure()
                 batch = session.enter_context(
                     git.CatFileBatch(cwd=mirror.path, env=mirror.read_env, max_size=MAX_FILE_BYTES)
                 )

@@ -166,6 +166,30 @@ def test_nothing_is_written_to_the_repository(tmp_path):
     assert snapshot(built.path) == before
 
 
+def test_one_reading_of_each_distinct_dvc_yaml_and_one_memo_fact_per_file(tmp_path, monkeypatch):
+    """400 artifacts of one dvc.yaml, tagged at two commits holding the same file: one parse,
+    one fact remembered per (commit, file), and a warm call reads no YAML at all."""
+    from artifacts_show import Registry as Session
+    from artifacts_show import yaml12
+
+    names = [f"model-{index}" for index in range(400)]
+    declared = "artifacts:\n" + "".join(f"  {name}:\n    path: models/{name}.pkl\n" for name in names)
+    built = build(Registry([Commit("A", {"dvc.yaml": declared}), Commit("B", {"other": "x"})],
+                            [Tag(f"{name}@v1.0.{index % 2}", "AB"[index % 2]) for index, name in enumerate(names)]),
+                  str(tmp_path / "many"))
+    parsed = []
+    real_load = yaml12.load_yaml
+    monkeypatch.setattr(yaml12, "load_yaml", lambda *args, **kwargs: parsed.append(args[1].path) or
+                        real_load(*args, **kwargs))
+    for _ in range(2):  # cold, then warm
+        with Session(built.path, artifacts=names) as registry:
+            results = registry.show_many([(name, None, None) for name in names])
+        assert [result["path"] for result in results] == [os.path.join("models", f"{name}.pkl") for name in names]
+    assert parsed == ["dvc.yaml"]
+    memo = os.listdir(os.path.join(os.environ["ARTIFACTS_SHOW_CACHE_DIR"], "memo"))
+    assert len([name for name in memo if name.startswith("declared-in")]) == 2
+
+
 # -- events of tags, histories, versions, and what decided an answer --
 
 EXAMPLE_TAGS = [tag.name for tag in EXAMPLE_REGISTRY.tags if tag.annotated and ("@" in tag.name or "#" in tag.name)]

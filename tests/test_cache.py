@@ -61,3 +61,21 @@ def test_a_cache_folder_removed_under_a_session_is_made_again(base, public, tmp_
         assert registry.show(PROD[0], stage="prod")["rev"] == base[1].commits[PROD[1]]
         shutil.rmtree(tmp_path / "cache")  # a cache cleaner
         assert registry.show("nlp:bert")["rev"] == base[1].commits["nlp-2"]
+
+
+def test_a_home_that_does_not_exist_means_a_temporary_cache(base, tmp_path, monkeypatch):
+    """``HOME=/nonexistent`` (containers, service accounts): nothing is created there."""
+    import tempfile
+
+    from artifacts_show.cache import cache_root
+
+    home = tmp_path / "nonexistent"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("ARTIFACTS_SHOW_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert cache_root() is None
+    assert artifacts_show(PROD[0], stage="prod", repo=f"file://{base[0]}/example.git")["rev"] == \
+        base[1].commits[PROD[1]]
+    assert not home.exists()
+    assert os.listdir(tmp_path) == []  # the temporary cache is gone too

@@ -14,81 +14,49 @@ from fixtures.servers import SmartHttpServer
 from tests.helpers import PROD, command_lines, corrupt, git_processes_in, lookup_until
 
 
-def test_corrupt_cache_is_rebuilt(base, public, tmp_path, monkeypatch):
-    """Damaged packs, HEAD and remembered facts: the next lookup answers from a temporary
-    repository and clears the damaged one; the one after builds it again, and it holds what
-    it read."""
+def test_a_damaged_cache_is_set_aside_and_replaced(base, public, tmp_path, monkeypatch):
+    """Damaged packs, HEAD and remembered facts: the next lookup answers from a workspace that
+    borrows nothing, which then takes the damaged repository's place (set aside, not removed:
+    other lookups may be reading it); it holds what it read."""
     monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
     expected = artifacts_show("nlp:bert", repo=public.url("example.git"))
     corrupt(str(tmp_path / "cache"))
     assert artifacts_show("nlp:bert", repo=public.url("example.git")) == expected
-    assert not [entry for entry in os.scandir(tmp_path / "cache") if os.path.isdir(os.path.join(entry.path, "repo.git"))]
-    shutil.rmtree(tmp_path / "cache" / "memo")  # so that the next lookup reads dvc.yaml again
-    assert artifacts_show("nlp:bert", repo=public.url("example.git")) == expected
-    (repo,) = [os.path.join(entry.path, "repo.git") for entry in os.scandir(tmp_path / "cache")
-               if os.path.isdir(os.path.join(entry.path, "repo.git"))]
-    found = subprocess.run(["git", "cat-file", "--batch-check"], cwd=repo, capture_output=True, text=True,
+    (folder,) = [entry.path for entry in os.scandir(tmp_path / "cache") if entry.name != "memo"]
+    assert len([name for name in os.listdir(folder) if name.startswith("set-aside-")]) == 1
+    found = subprocess.run(["git", "cat-file", "--batch-check"], cwd=os.path.join(folder, "repo.git"),
+                           capture_output=True, text=True,
                            input=f"{expected['rev']}\n{expected['rev']}:nlp/dvc.yaml\n").stdout
     assert " missing" not in found and found.count(" blob ") == 1, found
     assert artifacts_show(PROD[0], stage="prod", repo=public.url("example.git"))["rev"] == \
         base[1].commits[PROD[1]]
 
 
-
-def test_a_lookup_waits_for_the_cache_lock_once_then_goes_on_alone(base, monkeypatch, tmp_path):
-    """Another lookup holding the URL's lock too long (many at once on a slow server, a killed
-    lookup's git): after one timeout, this one answers from a temporary folder, removed after,
-    and leaves the held cache as it was."""
+def test_a_held_lock_delays_no_lookup_and_the_held_cache_stays_as_it_was(base, public, monkeypatch, tmp_path):
+    """Another process holding the URL's lock (a repack, a killed lookup's git): lookups, cold
+    or warm, list and read in workspaces of their own at once; they give up publishing after
+    a short wait, the held cache keeps what it had, and the next lookup publishes."""
     import fcntl
-    import tempfile
 
-    from artifacts_show.cache import cache_root, folder_name
+    from artifacts_show import mirror
 
-    url = f"file://{base[0]}/example.git"
-    folder = os.path.join(cache_root(), folder_name(url))
-    os.makedirs(folder)
-    temporary = tmp_path / "tmp"
-    temporary.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
-    monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "2")
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "20")
+    url = public.url("example.git")
+    assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits[PROD[1]]  # warm
+    (folder,) = [entry.path for entry in os.scandir(tmp_path / "cache") if entry.name != "memo"]
+    shared = os.path.join(folder, "repo.git")
+    before = sorted(os.listdir(os.path.join(shared, "objects", "pack")))
     with open(os.path.join(folder, "lock"), "a+b") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         started = time.monotonic()
-        assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits[PROD[1]]
+        assert artifacts_show("nlp:bert", repo=url)["rev"] == base[1].commits["nlp-2"]  # new objects
         waited = time.monotonic() - started
-    assert 2 <= waited < 3.9, waited  # one wait, not one per use of the cache
-    assert "repo.git" not in os.listdir(folder)  # nothing fetched into the held cache
-    assert list(temporary.iterdir()) == []
-
-
-
-def test_a_lock_busy_only_when_files_are_read_reads_them_alone(base, monkeypatch, tmp_path):
-    """Tags listed in the shared cache; then another lookup holds the lock past the timeout:
-    the files come into a temporary folder, right, and the shared cache keeps what it had."""
-    import fcntl
-
-    from artifacts_show.names import parse_full_name
-    from artifacts_show.remote import RemoteRepository
-    from artifacts_show.urls import classify
-
-    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("ARTIFACTS_SHOW_TIMEOUT", "1")
-    repository = RemoteRepository(classify(f"file://{base[0]}/example.git"), [parse_full_name(PROD[0])])
-    try:
-        commit = base[1].commits[PROD[1]]
-        assert commit in {tag.commit for tag in repository.tags()}
-        shared = repository.mirror.cache
-        before = sorted(os.listdir(shared.repo))
-        with open(os.path.join(shared.path, "lock"), "a+b") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            with repository.files([commit]) as files:
-                content = files.reader(commit)("dvc.yaml")
-        assert content is not None and b"churn-model" in content
-        assert repository.mirror.cache.is_temporary
-        assert sorted(os.listdir(shared.repo)) == before
-    finally:
-        repository.close()
-
+    assert waited < mirror.PUBLISH_WAIT + 2, waited  # not one timeout (20 s)
+    assert sorted(os.listdir(os.path.join(shared, "objects", "pack"))) == before
+    assert os.listdir(os.path.join(folder, "work")) == []  # the workspace is gone
+    assert artifacts_show("nlp:bert", repo=url)["rev"] == base[1].commits["nlp-2"]
+    assert len(os.listdir(os.path.join(shared, "objects", "pack"))) > len(before)  # published now
 
 
 def test_sessions_hold_the_lock_for_their_listing_alone(base, public, tmp_path, monkeypatch):
@@ -107,9 +75,10 @@ def test_sessions_hold_the_lock_for_their_listing_alone(base, public, tmp_path, 
 
 
 
-def test_a_killed_lookup_leaves_its_lock_to_the_git_it_started(base, tmp_path):
-    """SIGKILL (an OOM kill, a cancelled job) cannot unwind: the git it started keeps the cache
-    lock while it writes, and the next lookup waits for it instead of clearing its lock files."""
+def test_a_killed_lookups_git_writes_only_into_its_own_workspace(base, tmp_path):
+    """SIGKILL (an OOM kill, a cancelled job) cannot unwind: the git it started goes on writing,
+    into the killed lookup's workspace alone; the next lookup does not wait for it, and the
+    shared repository only ever receives what a lookup published whole."""
     slow = SmartHttpServer(base[0], delay=0.4)
     try:
         cache = str(tmp_path / "cache")
@@ -125,3 +94,44 @@ def test_a_killed_lookup_leaves_its_lock_to_the_git_it_started(base, tmp_path):
         slow.stop()
     assert orphans, "the killed lookup's git was still at work"
     assert (result.returncode, result.stdout.strip()) == (0, base[1].commits[PROD[1]]), result.stderr
+    (folder,) = [entry.path for entry in os.scandir(cache) if entry.name != "memo"]
+    assert subprocess.run(["git", "-c", "remote.origin.promisor=true", "-c", "remote.origin.url=x", "fsck",
+                           "--connectivity-only", "--no-dangling"],
+                          cwd=os.path.join(folder, "repo.git"), capture_output=True).returncode == 0
+
+
+def count_objects(repo: str) -> dict:
+    output = subprocess.run(["git", "count-objects", "-v"], cwd=repo, capture_output=True, text=True,
+                            check=True).stdout
+    return {key: int(value) for key, value in (line.split(": ") for line in output.strip().split("\n"))}
+
+
+def test_the_cache_stays_small_after_hundreds_of_pushes(tmp_path, monkeypatch):
+    """300 pushes, a lookup after each: the packs are repacked as they pile up, and the shared
+    repository holds about what a blobless clone of the registry holds; the memo stays bounded."""
+    from artifacts_show import cache, mirror
+    from fixtures.builder import Commit, Registry, Tag, build, git
+
+    yaml = "artifacts:\n  m:\n    path: m.pkl\n"
+    served = build(Registry([Commit(f"C{index}", {"dvc.yaml": yaml, "m.pkl": f"w{index}"}) for index in range(5)],
+                            [Tag("m@v1.0.0", "C0")]), str(tmp_path / "served.git"), bare=True)
+    url = f"file://{served.path}"
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "MEMO_ENTRIES", 40)
+    env = dict(os.environ, GIT_COMMITTER_NAME="ci", GIT_COMMITTER_EMAIL="ci@example.com")
+    for push in range(1, 301):
+        commit = served.commits[f"C{push % 5}"]
+        subprocess.run(["git", "tag", "-a", "-m", "promote", f"m#prod#{push}", commit], cwd=served.path,
+                       env=env, check=True)
+        if push % 7 == 0:  # a new version now and then: a new answer, a new path read
+            subprocess.run(["git", "tag", "-a", "-m", "register", f"m@v1.{push}.0", commit], cwd=served.path,
+                           env=env, check=True)
+        assert artifacts_show("m", stage="prod", repo=url)["rev"] == commit
+    (folder,) = [entry.path for entry in os.scandir(tmp_path / "cache") if entry.name != "memo"]
+    shared = count_objects(os.path.join(folder, "repo.git"))
+    git("clone", "-q", "--bare", "--filter=blob:none", url, str(tmp_path / "blobless.git"))
+    blobless = count_objects(str(tmp_path / "blobless.git"))
+    assert shared["packs"] <= min(50, mirror.MAX_PACKS + 1) and shared["count"] == 0
+    assert shared["in-pack"] <= 2 * blobless["in-pack"], (shared, blobless)
+    assert len(os.listdir(tmp_path / "cache" / "memo")) <= 40
+    assert os.listdir(os.path.join(folder, "work")) == []

@@ -98,3 +98,18 @@ def test_json_output_is_what_json_dumps_writes():
     for text in samples:
         result = {"path": text, "rev": "c0ffee"}
         assert to_json(result) == json.dumps(result)
+
+
+def test_remove_tree_removes_what_shutil_rmtree_would_and_follows_no_link(tmp_path):
+    from artifacts_show._speed import remove_tree
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "kept").write_text("kept")
+    tree = tmp_path / "tree"
+    (tree / "a" / "b").mkdir(parents=True)
+    (tree / "a" / "b" / "file").write_text("x")
+    (tree / "link").symlink_to(outside, target_is_directory=True)
+    remove_tree(str(tree))
+    remove_tree(str(tree))  # gone already: nothing to say
+    assert not tree.exists() and (outside / "kept").read_text() == "kept"

@@ -18,7 +18,7 @@ from typing import List
 
 import pytest
 
-from artifacts_show import Registry, artifacts_list, artifacts_show
+from artifacts_show import ArtifactNotFoundError, Registry, artifacts_list, artifacts_show
 from artifacts_show import git as git_layer
 from fixtures.builder import build, git
 from fixtures.gto_registry import gto_shaped, nightly
@@ -180,6 +180,46 @@ def test_a_storage_url_costs_one_more_fetch_cold_and_nothing_warm(served, tmp_pa
     record = git("show", f"{built['nightly'].commits[lookup.commit]}:models/model.bin.dvc", cwd=built["nightly"].path)
     md5 = record.split("md5: ")[1].split()[0]
     assert location == f"s3://models/registry/files/md5/{md5[:2]}/{md5[2:]}"
+
+
+def packs_of(cache: str) -> List[str]:
+    (folder,) = [entry.path for entry in os.scandir(cache) if entry.name != "memo"]
+    return sorted(os.listdir(os.path.join(folder, "repo.git", "objects", "pack")))
+
+
+def test_a_lookup_that_finds_nothing_leaves_the_cache_as_it_was(served, tmp_path, monkeypatch):
+    """Not registered yet, on a warm cache: 2 requests for its listing, 2 to say what exists
+    (once per call), and the shared repository keeps its packs: the next lookup is warm."""
+    server, built = served
+    cache = str(tmp_path / "cache")
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", cache)
+    url = server.url("shaped.git")
+    lookup = SHAPED.lookup("stage prod")
+    artifacts_show(lookup.name, stage="prod", repo=url)
+    before = packs_of(cache)
+    server.stats.clear()
+    with pytest.raises(ArtifactNotFoundError, match="no registry tags for artifact 'not-registered-yet'"):
+        artifacts_show("not-registered-yet", repo=url)
+    assert requests(server) == ["GET", "ls-refs", "GET", "ls-refs"]
+    assert packs_of(cache) == before
+    server.stats.clear()
+    artifacts_show(lookup.name, stage="prod", repo=url)
+    assert requests(server) == ["GET", "ls-refs"]
+
+
+def test_many_unknown_names_list_every_tag_once(served, tmp_path, monkeypatch):
+    """Ten typos among the names of one call: one listing of every tag name says what exists."""
+    server, built = served
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    url = server.url("shaped.git")
+    names = [lookup.name for lookup in SHAPED.lookups] + [f"typo-{index}" for index in range(10)]
+    with Registry(url, artifacts=names) as registry:
+        registry.show_many([(name, None, None) for name in names])  # cold
+    server.stats.clear()
+    with Registry(url, artifacts=names) as registry:
+        results = registry.show_many([(name, None, None) for name in names])
+    assert sum(isinstance(result, ArtifactNotFoundError) for result in results) >= 10
+    assert requests(server) == ["GET", "ls-refs", "GET", "ls-refs"]
 
 
 @pytest.mark.parametrize("registry", ["shaped", "nightly"])

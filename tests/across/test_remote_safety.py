@@ -210,3 +210,61 @@ def test_lookups_and_overviews_at_once_share_a_cache_without_a_wrong_answer(base
                 assert stdout.strip() == base[1].commits[PROD[1]]
 
 
+
+
+def test_parallel_lookups_on_a_stalled_server_each_fail_within_their_own_timeout(tmp_path):
+    """Four jobs, one cache, a server that accepts and never answers: no job waits for another's
+    round trip (no lock is held across one), so each fails after its own timeout."""
+    silent = SilentServer()
+    try:
+        env = {"ARTIFACTS_SHOW_CACHE_DIR": str(tmp_path / "cache"), "ARTIFACTS_SHOW_TIMEOUT": "3"}
+        started = time.monotonic()
+        processes = [start_cli("m", "--repo", f"http://127.0.0.1:{silent.port}/r.git", env=env) for _ in range(4)]
+        ended = []
+        for process in processes:
+            process.communicate(timeout=60)
+            ended.append(time.monotonic() - started)
+    finally:
+        silent.stop()
+    assert [process.returncode for process in processes] == [3] * 4
+    assert max(ended) < 3 + 2.5, ended  # one timeout each, not one after another
+
+
+def test_answers_stay_right_while_tags_are_pushed_between_parallel_lookups(tmp_path):
+    """Eight jobs at a time on one cache while the stage moves: every answer is a commit the
+    stage held, none fails, and the last answer is the last assignment."""
+    import threading
+
+    folder = str(tmp_path / "served")
+    case = CASES[0]  # m@v1.0.0 -> A, m@v2.0.0 -> B, m#prod#1 -> A
+    built = build(case.registry, os.path.join(folder, "r.git"), bare=True)
+    server = SmartHttpServer(folder, delay=0.02)
+    url = server.url("r.git")
+    env = {"ARTIFACTS_SHOW_CACHE_DIR": str(tmp_path / "cache")}
+    committer = dict(os.environ, GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    held = {built.commits["A"], built.commits["B"]}
+    last = []
+
+    def push() -> None:
+        for counter in range(2, 14):
+            commit = built.commits["B" if counter % 2 else "A"]
+            subprocess.run(["git", "tag", "-a", "-m", "moved", f"m#prod#{counter}", commit], cwd=built.path,
+                           env=committer, check=True)
+            last[:] = [commit]
+            time.sleep(0.15)
+
+    pusher = threading.Thread(target=push)
+    pusher.start()
+    try:
+        while pusher.is_alive():
+            processes = [start_cli("m", "--stage", "prod", "--field", "rev", "--repo", url, env=env)
+                         for _ in range(8)]
+            for process in processes:
+                stdout, stderr = process.communicate(timeout=120)
+                assert process.returncode == 0, stderr
+                assert stdout.strip() in held
+        pusher.join()
+        final = start_cli("m", "--stage", "prod", "--field", "rev", "--repo", url, env=env).communicate()[0]
+    finally:
+        server.stop()
+    assert final.strip() == last[0]
