@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from artifacts_show import ArtifactsShowError, OutsideProjectError, artifacts_show
+from artifacts_show import Registry as Session  # ``Registry`` is the fixtures' registry as data
 from fixtures.builder import Commit, Registry, Tag, build, git
 from fixtures.registries import CASES, EXAMPLE_LOOKUPS, EXAMPLE_REGISTRY, M_YAML, MONOREPO
 from tests.helpers import check, snapshot
@@ -193,7 +194,7 @@ def test_one_reading_of_each_distinct_dvc_yaml_and_one_memo_fact_per_file(tmp_pa
 # -- events of tags, histories, versions, and what decided an answer --
 
 EXAMPLE_TAGS = [tag.name for tag in EXAMPLE_REGISTRY.tags if tag.annotated and ("@" in tag.name or "#" in tag.name)]
-Registry_ = Registry  # the fixtures' registry as data; ``Registry`` below is the session
+
 
 
 @pytest.fixture(scope="module")
@@ -209,12 +210,11 @@ def served_example(tmp_path_factory):
 
 
 def test_the_events_of_tags_are_the_same_on_every_transport(served_example):
-    from artifacts_show import Registry
 
     built, repos = served_example
     seen = {}
     for kind, repo in repos.items():
-        with Registry(repo) as registry:
+        with Session(repo) as registry:
             seen[kind] = [registry.check_ref(f"refs/tags/{name}") for name in EXAMPLE_TAGS]
             assert [registry.check_ref(name) for name in EXAMPLE_TAGS] == seen[kind]
             seen[kind].append(registry.history("churn-model"))
@@ -228,11 +228,11 @@ def test_the_events_of_tags_are_the_same_on_every_transport(served_example):
 
 
 def test_what_a_tag_did_with_its_url_and_declaration(served_example):
-    from artifacts_show import Declaration, Registry
+    from artifacts_show import Declaration
     from fixtures.registries import EXAMPLE_URLS
 
     built, repos = served_example
-    with Registry(repos["http"], artifacts=["nlp:bert"]) as registry:
+    with Session(repos["http"], artifacts=["nlp:bert"]) as registry:
         event = registry.check_ref("nlp=bert#prod#1", urls=True, describe=True)
     assert (event.event, event.version, event.url) == ("assignment", "v0.2.0", EXAMPLE_URLS[("nlp:bert", "v0.2.0")])
     assert event.declaration == Declaration("nlp/weights/bert.bin", "model", None, ("nlp",), {})
@@ -247,28 +247,28 @@ def test_what_a_tag_did_with_its_url_and_declaration(served_example):
     ("churn-model@created", "an @created tag, which is no registry event"),
 ])
 def test_a_ref_that_is_no_registry_event_is_not_found_saying_why(example, ref, message):
-    from artifacts_show import ArtifactNotFoundError, Registry
+    from artifacts_show import ArtifactNotFoundError
 
-    with Registry(example.path) as registry, pytest.raises(ArtifactNotFoundError, match=message):
+    with Session(example.path) as registry, pytest.raises(ArtifactNotFoundError, match=message):
         registry.check_ref(ref)
 
 
 def test_a_lightweight_registry_tag_is_no_event(tmp_path):
-    from artifacts_show import ArtifactNotFoundError, Registry
+    from artifacts_show import ArtifactNotFoundError
 
-    built = build(Registry_(CASES[0].registry.commits, [Tag("m@v1.0.0", "A", annotated=False),
+    built = build(Registry(CASES[0].registry.commits, [Tag("m@v1.0.0", "A", annotated=False),
                                                          Tag("m@v2.0.0", "B")]), str(tmp_path / "r"))
-    with Registry(built.path) as registry:
+    with Session(built.path) as registry:
         assert registry.check_ref("m@v2.0.0").version == "v2.0.0"
         with pytest.raises(ArtifactNotFoundError, match="or it is a lightweight tag"):
             registry.check_ref("m@v1.0.0")
 
 
 def test_a_session_for_one_artifact_checks_only_its_tags(example):
-    from artifacts_show import InvalidArgumentError, Registry
+    from artifacts_show import InvalidArgumentError
 
-    assert Registry.ref_artifact("refs/tags/nlp=bert@v0.1.0") == "nlp:bert"
-    with Registry(example.path, artifacts=["churn-model"]) as registry:
+    assert Session.ref_artifact("refs/tags/nlp=bert@v0.1.0") == "nlp:bert"
+    with Session(example.path, artifacts=["churn-model"]) as registry:
         with pytest.raises(InvalidArgumentError, match="not one of this session's artifacts"):
             registry.check_ref("nlp=bert@v0.1.0")
         with pytest.raises(InvalidArgumentError, match="a ref must be a string"):
@@ -276,12 +276,11 @@ def test_a_session_for_one_artifact_checks_only_its_tags(example):
 
 
 def test_a_tag_where_the_artifact_is_not_declared_has_no_path_and_says_why(tmp_path):
-    from artifacts_show import Registry
 
-    built = build(Registry_([Commit("A", {"README": "nothing yet\n"}), Commit("B", {"dvc.yaml": M_YAML})],
+    built = build(Registry([Commit("A", {"README": "nothing yet\n"}), Commit("B", {"dvc.yaml": M_YAML})],
                             [Tag("m#dev#1", "A"), Tag("m@v1.0.0", "B")]), str(tmp_path / "r"))
     warnings = []
-    with Registry(built.path, warn=warnings.append) as registry:
+    with Session(built.path, warn=warnings.append) as registry:
         event = registry.check_ref("m#dev#1", urls=True, describe=True)
         assert registry.check_ref("m@v1.0.0").path == os.path.join("models", "m.pkl")
     assert (event.event, event.version, event.path, event.url, event.declaration) == (
@@ -292,9 +291,9 @@ def test_a_tag_where_the_artifact_is_not_declared_has_no_path_and_says_why(tmp_p
 
 
 def test_history_and_versions_of_an_artifact_without_tags_say_what_exists(example):
-    from artifacts_show import ArtifactNotFoundError, Registry
+    from artifacts_show import ArtifactNotFoundError
 
-    with Registry(example.path) as registry:
+    with Session(example.path) as registry:
         for ask in (registry.history, registry.versions):
             with pytest.raises(ArtifactNotFoundError, match="artifacts with tags: churn-model, nlp:bert"):
                 ask("nope")
@@ -302,9 +301,8 @@ def test_history_and_versions_of_an_artifact_without_tags_say_what_exists(exampl
 
 @pytest.mark.parametrize("lookup", [lookup for lookup in EXAMPLE_LOOKUPS if not lookup.error])
 def test_what_decided_each_answer(example, lookup):
-    from artifacts_show import Registry
 
-    with Registry(example.path) as registry:
+    with Session(example.path) as registry:
         (result,) = registry.show_many([(lookup.name, lookup.version, lookup.stage)], resolved=True)
         decided = registry.check_ref(result["tag"])
     assert result["rev"] == decided.commit_hexsha == example.commits[lookup.commit]
@@ -317,9 +315,8 @@ def test_what_decided_each_answer(example, lookup):
 
 
 def test_the_declaration_beside_each_answer(example):
-    from artifacts_show import Registry
 
-    with Registry(example.path) as registry:
+    with Session(example.path) as registry:
         churn, bert = registry.show_many([("churn-model", None, "prod"), ("nlp:bert", "0.1.0", None)],
                                          describe=True)
     assert churn == {"path": os.path.join("models", "churn.pkl"), "rev": example.commits["churn-1"],
