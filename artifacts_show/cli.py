@@ -114,6 +114,8 @@ def _parser() -> argparse.ArgumentParser:
 FORMATS = {"lookup": ("json", "github", "env", "dotenv"), "check-ref": ("json", "github", "env", "dotenv"),
            "list": ("json", "table"), "history": ("json", "table"), "versions": ("json", "table")}
 CI_FORMATS = ("github", "env", "dotenv")
+ANNOTATIONS = ("type", "desc", "labels", "meta")
+"""What --describe adds: the declaration's keys beside the answer's path."""
 
 
 def _extra_keys(text: str) -> Sequence[str]:
@@ -243,7 +245,7 @@ def _lookups(args: argparse.Namespace) -> int:
         else:
             shown: Dict[str, Any] = {key: result[key] for key in ("path", "rev", "url") if key in result}
             shown.update({key: result[key] for key in ("version", "tag") if key in args.extra})
-            shown.update({key: result[key] for key in ("type", "desc", "labels", "meta") if args.describe})
+            shown.update({key: result[key] for key in ANNOTATIONS if args.describe})
             lines.append(_json_line(shown))
     return _write(lines, worst)
 
@@ -297,9 +299,6 @@ def _check_ref(args: argparse.Namespace) -> int:
     if args.describe:
         shown.update(declared)
     return _write([_json_line(shown)])
-
-
-ANNOTATIONS = ("type", "desc", "labels", "meta")
 
 
 def _ci_outputs(args: argparse.Namespace, known: Dict[str, Optional[str]], more: Dict[str, Any]) -> int:
