@@ -20,6 +20,8 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .api import Registry, artifacts_list, artifacts_show, artifacts_url
+    from .dvcyaml import Declaration
+    from .registry import TagEvent, VersionEntry
 
 __version__ = "0.1.0"
 __all__ = [
@@ -32,7 +34,10 @@ __all__ = [
     "OutsideProjectError",
     "ShallowCheckoutError",
     "UnsupportedContentError",
+    "Declaration",
     "Registry",
+    "TagEvent",
+    "VersionEntry",
     "__version__",
     "artifacts_list",
     "artifacts_show",
@@ -40,7 +45,8 @@ __all__ = [
 ]
 
 
-_LAZY = ("Registry", "artifacts_list", "artifacts_show", "artifacts_url")
+_LAZY = ("Declaration", "Registry", "TagEvent", "VersionEntry",
+         "artifacts_list", "artifacts_show", "artifacts_url")
 
 
 def __getattr__(name: str) -> object:

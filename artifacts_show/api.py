@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from . import dvcyaml, registry, yaml12
 from ._speed import TYPE_CHECKING
 from .cache import max_age_seconds, memo_store, offline_requested, read_whole
+from .dvcyaml import Declaration
 from .errors import (
     ArtifactNotFoundError,
     ArtifactsShowError,
@@ -29,15 +30,17 @@ from .errors import (
 from .interpolation import DEFAULT_PARAMS_FILE
 from .local import LocalRepository
 from .names import ArtifactName, parse_full_name, shown, spelled_otherwise, validate_stage
-from .tags import parse_tag, parse_tag_of, parse_version
+from .registry import TagEvent, VersionEntry
+from .tags import Action, parse_tag, parse_tag_of, parse_version
 from .urls import LocalPath, RemoteUrl, classify
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple, TypeVar, Union
 
-    from .objects import Files, Repository, TagName, TagRecord
+    from .objects import Files, Repository, TagDetails, TagName, TagRecord
     from .remote import RemoteRepository
-    from .tags import Version
+    from .shortcuts import Shortcut
+    from .tags import RegistryTag, Version
 
     RepoArgument = Optional[Union[str, os.PathLike[str]]]
     T = TypeVar("T")
@@ -204,17 +207,22 @@ class Registry:
         """:func:`artifacts_url` within this session."""
         (result,) = self.show_many([(name, version, stage)], errors=False, urls=True, remote=remote)
         assert isinstance(result, dict)
-        return result["url"]
+        return str(result["url"])
 
     def show_many(
         self, queries: Sequence[Query], errors: bool = True, urls: bool = False, remote: Optional[str] = None,
-    ) -> List[Union[Dict[str, str], ArtifactsShowError]]:
+        resolved: bool = False, describe: bool = False,
+    ) -> List[Union[Dict[str, Any], ArtifactsShowError]]:
         """Several lookups at once: their commits' files are fetched together.
 
         With ``errors``, a lookup that finds nothing (or a malformed ``dvc.yaml``)
         gives its exception in its place instead of raising; a failure of git or
         an invalid argument still raises. ``urls`` adds each answer's storage URL
-        (``url``; from ``remote`` instead of the default remote).
+        (``url``; from ``remote`` instead of the default remote). ``resolved`` adds
+        ``version``, the version the answer resolved to (None for a commit without one),
+        and ``tag``, the tag that decided it (the version's registration, the stage's
+        latest assignment). ``describe`` adds the artifact's declaration at the answer's
+        commit: ``type``, ``desc``, ``labels``, ``meta`` (see :meth:`check_ref`).
         """
         checked = [_validate(*query) for query in queries]
         if remote is not None:
@@ -222,7 +230,10 @@ class Registry:
         outcomes = []
         for artifact, pinned, stage in checked:
             try:
-                outcomes.append(_Outcome(artifact, self._decide(artifact, pinned, stage)))
+                answer = self._decide(artifact, pinned, stage)
+                if resolved:
+                    answer = registry.explained(artifact, self._events(artifact), answer, stage)
+                outcomes.append(_Outcome(artifact, answer))
             except ArtifactNotFoundError as missing:
                 if not errors:
                     raise
@@ -232,10 +243,17 @@ class Registry:
             paths = self._paths(decided, files)
             locations = self._urls({key: path for key, path in paths.items() if isinstance(path, str)},
                                    remote, files) if urls else {}
-        results: List[Union[Dict[str, str], ArtifactsShowError]] = []
+            declarations = self._declarations(decided, files) if describe else {}
+        results: List[Union[Dict[str, Any], ArtifactsShowError]] = []
         for outcome in outcomes:
             try:
-                results.append(outcome.result(paths, locations if urls else None, self._reported))
+                result: Dict[str, Any] = outcome.result(paths, locations if urls else None, self._reported)
+                if resolved and outcome.answer:
+                    result.update(version=outcome.answer.version, tag=outcome.answer.tag)
+                if describe and outcome.answer:
+                    key = (outcome.artifact, outcome.answer.commit)
+                    result.update(_unless_error(declarations[key]).annotations())
+                results.append(result)
             except ANSWER_ERRORS as problem:
                 if not errors:
                     raise
@@ -292,6 +310,101 @@ class Registry:
             }
             for artifact, entry in seen.items()
         }
+
+    @staticmethod
+    def shortcut(text: str) -> Shortcut:
+        """A lookup as the command line spells it, taken apart: ``NAME@v1.2.3``, ``NAME@latest``,
+        ``NAME@greatest``, ``NAME#STAGE`` or a name alone (gto's shortcuts; the calls of this
+        module take a name alone). A whole registry tag is an :class:`InvalidArgumentError`."""
+        from .shortcuts import split_shortcut
+
+        return split_shortcut(text)
+
+    @staticmethod
+    def ref_artifact(ref: str) -> str:
+        """The full name of the artifact whose registry tag ``ref`` is (``refs/tags/T`` or ``T``),
+        to open a session for it alone; :class:`ArtifactNotFoundError`, saying why, for a ref
+        that is not a registry tag (a branch, another tag, an ``@created`` tag)."""
+        return _registry_tag(ref).artifact.full
+
+    def check_ref(
+        self, ref: str, urls: bool = False, remote: Optional[str] = None, describe: bool = False,
+    ) -> TagEvent:
+        """What the registry tag ``ref`` (``refs/tags/T``, ``T``, ``$GITHUB_REF``) did: the fields
+        of ``gto check-ref --json``, and the artifact's ``path`` at the tag's commit (None where
+        ``dvc.yaml`` does not declare it there, or cannot be read: a warning says why). ``urls``
+        adds its storage URL (``url``, from ``remote``), ``describe`` its ``declaration``.
+
+        Raises :class:`ArtifactNotFoundError` for a ref that is not a registry tag, or that is
+        not an annotated tag of the repository (missing, or lightweight: the registry tools
+        ignore those).
+        """
+        tag = _registry_tag(ref)
+        if remote is not None:
+            validate_remote(remote)
+        happened = registry.tag_event(tag.artifact, self._events(tag.artifact), tag.name)
+        if happened is None:
+            raise ArtifactNotFoundError(
+                f"'{tag.name}' is not an annotated tag of the repository: there is no such tag, or it "
+                "is a lightweight tag, which the registry tools ignore")
+        happened = _with_details(happened, self._repository.tag_details([tag.name]).get(tag.name))
+        key = (tag.artifact, happened.commit_hexsha)
+        with self._files([key]) as files:
+            path = self._paths([key], files)[key]
+            url = self._urls({key: path}, remote, files)[key] if urls and isinstance(path, str) else None
+            declaration = self._declarations([key], files)[key] if describe else None
+        return happened._replace(
+            path=self._unless_spoilt(tag.name, "path", lambda: self._reported(_settled(path))),
+            url=None if url is None else self._unless_spoilt(tag.name, "url", lambda: _unless_error(url)),
+            declaration=None if declaration is None else self._unless_spoilt(
+                tag.name, "declaration", lambda: _unless_error(declaration)))
+
+    def _unless_spoilt(self, tag: str, what: str, get: Callable[[], T]) -> Optional[T]:
+        """What ``get`` gives, or None and a warning saying why there is none."""
+        try:
+            return get()
+        except ANSWER_ERRORS as problem:
+            self._warn(f"{tag}: no {what}: {problem}")
+            return None
+
+    def history(self, name: str) -> List[TagEvent]:
+        """Every event of artifact ``name``, newest first, with the fields of :meth:`check_ref`
+        but ``path`` and ``url`` (``gto history``'s events; see docs/differences.md for the
+        order of events of the same second)."""
+        artifact = parse_full_name(name)
+        events = self._events(artifact)
+        if not events:
+            raise self._no_tags(artifact)
+        happened = registry.history(artifact, events)
+        details = self._repository.tag_details([event.tag for event in happened])
+        return [_with_details(event, details.get(event.tag)) for event in happened]
+
+    def versions(self, name: str) -> List[VersionEntry]:
+        """Every version registered for artifact ``name``, each at its commit, greatest first:
+        whether it is deregistered, and the stages it holds now."""
+        artifact = parse_full_name(name)
+        events = self._events(artifact)
+        if not events:
+            raise self._no_tags(artifact)
+        return registry.registered_versions(artifact, events)
+
+    def _declarations(
+        self, wanted: Sequence[Tuple[ArtifactName, str]], files: Callable[[], Files]
+    ) -> Dict[Tuple[ArtifactName, str], Union[Declaration, ArtifactsShowError]]:
+        """Each artifact's declaration at its commit (the files are at hand: its path was read)."""
+        found: Dict[Tuple[ArtifactName, str], Union[Declaration, ArtifactsShowError]] = {}
+        for artifact, commit in wanted:
+            read_file = files().reader(commit)
+            try:
+                content = read_file(artifact.dvcyaml_path)
+                if content is None:
+                    raise ArtifactNotFoundError(f"{artifact.dvcyaml_path} does not exist at commit {commit}")
+                found[(artifact, commit)] = dvcyaml.artifact_declaration(
+                    content, dvcyaml_path=artifact.dvcyaml_path, name=artifact.name, commit=commit,
+                    read_file=read_file)
+            except ANSWER_ERRORS as problem:
+                found[(artifact, commit)] = problem
+        return found
 
     def _tags(self) -> List[TagRecord]:
         if self._records is None:
@@ -600,6 +713,9 @@ class ShallowCheckout:
     def files(self, commits: Sequence[str]) -> contextlib.AbstractContextManager[Files]:
         return self._upstream.files(commits)
 
+    def tag_details(self, names: Sequence[str]) -> Dict[str, TagDetails]:
+        return self._explained(lambda: self._upstream.tag_details(names))
+
     def close(self) -> None:
         self._upstream.close()
 
@@ -676,6 +792,36 @@ def _settled(found: Union[str, ArtifactsShowError]) -> str:
     if isinstance(found, ArtifactsShowError):
         raise found
     return found
+
+
+def _unless_error(found: Union[T, ArtifactsShowError]) -> T:
+    if isinstance(found, ArtifactsShowError):
+        raise found
+    return found
+
+
+def _registry_tag(ref: object) -> RegistryTag:
+    """The registry tag ``ref`` names (``refs/tags/T`` or ``T``), or why it names none."""
+    if not isinstance(ref, str):
+        raise InvalidArgumentError(f"a ref must be a string, not {type(ref).__name__}")
+    if ref.startswith("refs/") and not ref.startswith("refs/tags/"):
+        raise ArtifactNotFoundError(f"{shown(ref)} is not a tag, so not a registry event")
+    name = ref[len("refs/tags/"):] if ref.startswith("refs/tags/") else ref
+    tag = parse_tag(name)
+    if tag is None:
+        raise ArtifactNotFoundError(
+            f"{shown(name)} is not a registry tag (NAME@vX.Y.Z, NAME@vX.Y.Z!, NAME#STAGE, NAME#STAGE!, "
+            "NAME@deprecated, each maybe with #N)")
+    if tag.action is Action.CREATE:
+        raise ArtifactNotFoundError(f"'{name}' is an @created tag, which is no registry event")
+    return tag
+
+
+def _with_details(event: TagEvent, details: Optional[TagDetails]) -> TagEvent:
+    if details is None:
+        return event
+    return event._replace(created_at=details.created_at, author=details.author,
+                          author_email=details.author_email, message=details.message)
 
 
 def _memo_key(commit: str, dvcyaml_path: str) -> str:

@@ -1,8 +1,9 @@
 """dvc.yaml bytes -> the artifact's declaration and path.
 
 Pure: the other files interpolation needs (``params.yaml``, ``vars`` files)
-come through a callable, never through git. Only ``artifacts.<name>.path`` is
-read and checked; ``type``, ``desc``, ``labels`` and ``meta`` are not needed.
+come through a callable, never through git. A lookup reads and checks only
+``artifacts.<name>.path``; ``type``, ``desc``, ``labels`` and ``meta`` are read
+for ``--describe`` alone (:func:`artifact_declaration`).
 YAML is read as DVC's ruamel.yaml reads it by ``yaml12``; ``${...}`` and the
 context it reads are ``interpolation``'s.
 
@@ -29,13 +30,19 @@ import functools
 import posixpath
 import re
 
-from ._speed import TYPE_CHECKING
+from ._speed import TYPE_CHECKING, NamedTuple
 from .errors import ArtifactNotFoundError
-from .interpolation import inside_repository, interpolate, load_context, refuse_interpolated_vars
+from .interpolation import (
+    MAX_INTERPOLATED,
+    inside_repository,
+    interpolate,
+    load_context,
+    refuse_interpolated_vars,
+)
 from .yaml12 import Where, kind_of, load_yaml
 
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Optional
+    from typing import Any, Callable, Dict, Optional, Tuple
 
     from .yaml12 import FileReader
 
@@ -82,6 +89,38 @@ class Declarations:
     def path(self, name: str) -> str:
         """The path of artifact ``name``, relative to the git root (a URL as written)."""
         where = self._where
+        key, entry = self._entry(name)
+        field = f"artifacts.{key}.path"
+        path = entry.get("path")
+        if not isinstance(path, str):
+            raise where.error(f"{field} must be a string, found {kind_of(path)}")
+        value = interpolate(path, self._context, where, field)
+        if not isinstance(value, str):
+            raise where.error(f"{field} {path!r} must be a string, found {kind_of(value)}")
+        return _artifact_location(self._dirname, value, where, field)
+
+    def declaration(self, name: str) -> Declaration:
+        """Artifact ``name``'s path and the annotations that DVC checks (``type`` and ``desc``
+        strings, ``labels`` a list of strings, ``meta`` anything), with ``${...}`` interpolated
+        in each of them as DVC resolves a whole definition."""
+        key, entry = self._entry(name)
+        where, path = self._where, self.path(name)
+        fields: Dict[str, Any] = {}
+        for field in ("type", "desc", "labels", "meta"):
+            if entry.get(field) is not None:
+                fields[field] = _interpolated(entry[field], self._context, where, f"artifacts.{key}.{field}")
+        for field in ("type", "desc"):
+            if not isinstance(fields.get(field, ""), str):
+                raise where.error(f"artifacts.{key}.{field} must be a string, found {kind_of(fields[field])}")
+        labels = fields.get("labels", [])
+        if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+            raise where.error(f"artifacts.{key}.labels must be a list of strings")
+        meta = fields.get("meta", {})
+        return Declaration(path, fields.get("type"), fields.get("desc"), tuple(labels), meta)
+
+    def _entry(self, name: str) -> Tuple[str, Dict[Any, Any]]:
+        """The key (as written) and the mapping that declare artifact ``name``."""
+        where = self._where
         if self._artifacts is None:
             raise ArtifactNotFoundError(f"{where.path} at commit {where.commit} declares no artifacts "
                                         f"(looked for '{name}')")
@@ -96,14 +135,7 @@ class Declarations:
         entry = self._artifacts[key]
         if not isinstance(entry, dict):
             raise where.error(f"artifacts.{key} must be a mapping, found {kind_of(entry)}")
-        field = f"artifacts.{key}.path"
-        path = entry.get("path")
-        if not isinstance(path, str):
-            raise where.error(f"{field} must be a string, found {kind_of(path)}")
-        value = interpolate(path, self._context, where, field)
-        if not isinstance(value, str):
-            raise where.error(f"{field} {path!r} must be a string, found {kind_of(value)}")
-        return _artifact_location(self._dirname, value, where, field)
+        return key, entry
 
 
 def _declared_names(
@@ -143,3 +175,55 @@ def _artifact_location(dirname: str, path: str, where: Where, field: str) -> str
         raise where.error(f"{field} {path!r} is absolute; it must be relative to the dvc.yaml")
     joined = posixpath.normpath(posixpath.join(dirname, path))
     return inside_repository(posixpath.normpath(joined.replace("\\", "/")), path, where, field)
+
+
+class Declaration(NamedTuple):
+    """An artifact's declaration as DVC models it (``dvc.annotations.Artifact``), interpolated."""
+
+    path: str
+    """Relative to the git root, as :func:`artifact_path` gives it."""
+    type: Optional[str] = None
+    desc: Optional[str] = None
+    labels: Tuple[str, ...] = ()
+    meta: Optional[Dict[str, Any]] = None
+    """Any YAML, with every value JSON can hold as it is and the others as text; {} if none."""
+
+    def annotations(self) -> Dict[str, Any]:
+        """``type``, ``desc``, ``labels`` and ``meta``, as a JSON answer carries them."""
+        return {"type": self.type, "desc": self.desc, "labels": list(self.labels), "meta": self.meta}
+
+
+def artifact_declaration(
+    content: bytes, *, dvcyaml_path: str, name: str, commit: str, read_file: FileReader
+) -> Declaration:
+    """The declaration of artifact ``name`` in ``content`` (see :meth:`Declarations.declaration`)."""
+    where = Where(dvcyaml_path, commit)
+    return Declarations(load_yaml(content, where), where, read_file).declaration(name)
+
+
+def _interpolated(value: Any, context: Callable[[], Dict[str, Any]], where: Where, field: str) -> Any:
+    """``value`` with ``${...}`` interpolated in every string of it (keys too), as plain JSON
+    values (text for the others); at most MAX_INTERPOLATED of them, counting an alias at each
+    use (a small file can hold a mapping of billions)."""
+    budget = [MAX_INTERPOLATED]
+
+    def walk(item: Any, interpolating: bool) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise where.error(f"{field} holds more than {MAX_INTERPOLATED:,} values")
+        if isinstance(item, str):
+            if not interpolating:
+                return item
+            resolved = interpolate(item, context, where, field)
+            return resolved if isinstance(resolved, str) else walk(resolved, False)  # ``${x}`` alone
+        if isinstance(item, dict):
+            return {str(walk(key, interpolating)): walk(inner, interpolating) for key, inner in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [walk(inner, interpolating) for inner in item]
+        if item is None or isinstance(item, (bool, int)):
+            return item
+        if isinstance(item, float) and abs(item) != float("inf") and item == item:
+            return item
+        return str(item)  # what JSON cannot hold: infinities, bytes of !!binary, ...
+
+    return walk(value, True)

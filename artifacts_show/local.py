@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
     from .names import ArtifactName
-    from .objects import Files, TagRecord
+    from .objects import Files, TagDetails, TagRecord
 
 LOCAL_READS = {"GIT_ALLOW_PROTOCOL": ""}
 """The environment of git in the user's repository: no transport at all, so that a
@@ -68,6 +68,11 @@ class LocalRepository:
             if name:
                 tags.append(TagName(name, object_type == "tag"))
         return tags
+
+    def tag_details(self, names: Sequence[str]) -> Dict[str, TagDetails]:
+        from .objects import read_tag_details
+
+        return read_tag_details(self.path, names, LOCAL_READS)
 
     @contextlib.contextmanager
     def files(self, commits: Sequence[str]) -> Iterator[Files]:

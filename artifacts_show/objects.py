@@ -77,6 +77,10 @@ if TYPE_CHECKING:  # types for the api; nothing at run time
         def files(self, commits: Sequence[str]) -> contextlib.AbstractContextManager[Files]:
             """Files at ``commits`` (their trees are fetched together where they must be)."""
 
+        def tag_details(self, names: Sequence[str]) -> Dict[str, TagDetails]:
+            """Tagger and message of the annotated tags ``names`` that the listing found: read
+            where their tag objects are, with no request."""
+
         def close(self) -> None:
             """Stop what still runs; release what the repository holds."""
 
@@ -302,3 +306,65 @@ class CommitFiles:
             raise GitError(f"{path} at commit {commit}: object {object_id} is missing from the repository"
                            f"{self._why_missing(None)}")
         return found[1]
+
+
+class TagDetails(NamedTuple):
+    """What an annotated tag says of itself, as ``gto check-ref`` shows it (None where the tag
+    object has no tagger line)."""
+
+    author: Optional[str]
+    author_email: Optional[str]
+    created_at: Optional[str]
+    """ISO 8601 with the tagger's own offset: ``2023-11-14T22:13:20+00:00``."""
+    message: str
+    """Stripped of surrounding white space, as gto strips it."""
+
+
+DETAILS_FORMAT = ("%(refname)%00%(objecttype)%00%(taggername)%00%(taggeremail)%00%(taggerdate:raw)%00"
+                  "%(contents)%00")
+"""What ``for-each-ref`` prints of a tag object's own fields (the message last, then a NUL that
+ends the record: a message may hold line breaks)."""
+DETAILS_BATCH = 200
+"""Tags read by one ``for-each-ref``, so that a command line stays short."""
+
+
+def parse_tag_details(output: bytes, names: Sequence[str]) -> Dict[str, TagDetails]:
+    """The details of each of ``names`` in ``for-each-ref --format=DETAILS_FORMAT`` output (a
+    pattern also matches refs below it, which are left out, as are lightweight tags)."""
+    wanted = {f"refs/tags/{name}" for name in names}
+    fields = output.decode("utf-8", "surrogateescape").split("\0")
+    found = {}
+    for start in range(0, len(fields) - 6, 6):
+        refname, object_type, name, email, date, message = fields[start:start + 6]
+        refname = refname.lstrip("\n")
+        if refname in wanted and object_type == "tag":
+            found[refname[len("refs/tags/"):]] = TagDetails(
+                name or None, email[1:-1] if email.startswith("<") and email.endswith(">") else email or None,
+                iso_date(date), message.strip())
+    return found
+
+
+def iso_date(raw: str) -> Optional[str]:
+    """``1700000000 +0530`` as ``2023-11-15T03:43:20+05:30``; None if it is not such a date."""
+    import datetime
+
+    seconds, _, zone = raw.partition(" ")
+    try:
+        minutes = (int(zone[1:3]) * 60 + int(zone[3:5])) * (-1 if zone[:1] == "-" else 1)
+        offset = datetime.timezone(datetime.timedelta(minutes=minutes))
+        return datetime.datetime.fromtimestamp(int(seconds), offset).isoformat()
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def read_tag_details(
+    cwd: str, names: Sequence[str], env: Optional[Dict[str, str]] = None
+) -> Dict[str, TagDetails]:
+    """The details of the tags ``names`` of a repository on disk: one ``for-each-ref`` per batch."""
+    found: Dict[str, TagDetails] = {}
+    for start in range(0, len(names), DETAILS_BATCH):
+        batch = names[start:start + DETAILS_BATCH]
+        patterns = [f"refs/tags/{name}" for name in batch]
+        output = git.run(["for-each-ref", f"--format={DETAILS_FORMAT}", *patterns], cwd=cwd, env=env)
+        found.update(parse_tag_details(output, batch))
+    return found

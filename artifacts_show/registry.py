@@ -24,6 +24,8 @@ from .tags import Action, RegistryTag, Version
 if TYPE_CHECKING:
     from typing import Callable, Dict, List, Optional, Tuple
 
+    from .dvcyaml import Declaration
+
     OrderKey = Callable[["Event"], Tuple[object, ...]]
     Group = List["Event"]
     """The registrations and deregistrations of one version at one commit."""
@@ -47,6 +49,8 @@ class Answer(NamedTuple):
     version: Optional[str] = None
     """The version registered at the commit, as tagged (build metadata included), if any."""
     warnings: Tuple[str, ...] = ()
+    tag: Optional[str] = None
+    """The tag that decided the answer (see :func:`explained`); None until asked for."""
 
 
 class Overview(NamedTuple):
@@ -318,3 +322,120 @@ def overview(artifact: ArtifactName, events: Sequence[Event]) -> Overview:
         if commit is not None:
             stages[stage] = Answer(commit, versions.shown_at(commit))
     return Overview(versions.greatest_alive(), stages, False)
+
+
+EVENT_NAMES = {
+    Action.REGISTER: "registration", Action.DEREGISTER: "deregistration", Action.ASSIGN: "assignment",
+    Action.UNASSIGN: "unassignment", Action.DEPRECATE: "deprecation",
+}
+"""What each action is called in an event (the names ``gto check-ref`` and ``gto history`` print)."""
+
+
+class TagEvent(NamedTuple):
+    """What one registry tag did. The fields after ``commit_hexsha`` come from the tag object
+    and the commit's files, filled in by the session (None where there are none)."""
+
+    artifact: str
+    """The full name (``dir:name``)."""
+    event: str
+    """registration, deregistration, assignment, unassignment or deprecation."""
+    version: Optional[str]
+    """The tag's version for a (de)registration; for an assignment or unassignment the version
+    registered at the tag's commit, as a stage shows it; None for a deprecation, or none there."""
+    stage: Optional[str]
+    tag: str
+    commit_hexsha: str
+    created_at: Optional[str] = None
+    """The tagger's date in ISO 8601 with the tagger's own offset (``2023-11-14T22:13:20+00:00``)."""
+    author: Optional[str] = None
+    """The tagger's name (the registry tools' author of an event)."""
+    author_email: Optional[str] = None
+    message: Optional[str] = None
+    path: Optional[str] = None
+    """The artifact's path at the tag's commit, where its ``dvc.yaml`` declares it there."""
+    url: Optional[str] = None
+    declaration: Optional[Declaration] = None
+    """The artifact's declaration at the tag's commit, when asked for."""
+
+
+class VersionEntry(NamedTuple):
+    """A version registered for an artifact, at one commit."""
+
+    version: str
+    rev: str
+    deregistered: bool
+    stages: Tuple[str, ...]
+    """The stages this version holds now (their single lookups answer its commit)."""
+    tag: str
+    """Its registration tag (the latest, if it was registered more than once at the commit)."""
+
+
+def explained(artifact: ArtifactName, events: Sequence[Event], answer: Answer,
+              stage: Optional[str] = None) -> Answer:
+    """``answer`` (of a pinned, stage or latest lookup) with the tag that decided it: the version's
+    registration at the commit, or the stage's latest assignment there; a stage's answer also gets
+    the version shown at its commit, as the overview shows it."""
+    events = events_of(artifact, events)
+    versions = _Versions(events)
+    if stage is not None:
+        stage_events = [event for event in events if event.tag.stage == stage]
+        decider = latest((event for event in stage_events if event.commit == answer.commit), stage_events)
+        return answer._replace(version=versions.shown_at(answer.commit),
+                               tag=decider.tag.name if decider else None)
+    family = versions.sets.get(answer.version or "", [])  # the version as pinned, or the latest's
+    decider = latest((event for event in family
+                      if event.tag.action is Action.REGISTER and event.commit == answer.commit), family)
+    return answer._replace(tag=decider.tag.name if decider else None)
+
+
+def tag_event(artifact: ArtifactName, events: Sequence[Event], name: str) -> Optional[TagEvent]:
+    """The event that the tag ``name`` of ``artifact`` makes; None if no such tag is among
+    ``events`` (or it is an ``@created`` tag, which makes none)."""
+    events = events_of(artifact, events)
+    found = [event for event in events if event.tag.name == name and event.tag.action in EVENT_NAMES]
+    if not found:
+        return None
+    return _happened(found[0], _Versions(events))
+
+
+def _happened(event: Event, versions: _Versions) -> TagEvent:
+    tag = event.tag
+    version: Optional[str] = None
+    if tag.action in (Action.REGISTER, Action.DEREGISTER):
+        version = str(tag.version)
+    elif tag.action in (Action.ASSIGN, Action.UNASSIGN):
+        version = versions.shown_at(event.commit)
+    return TagEvent(tag.artifact.full, EVENT_NAMES[tag.action], version, tag.stage, tag.name, event.commit)
+
+
+def history(artifact: ArtifactName, events: Sequence[Event]) -> List[TagEvent]:
+    """Every event of ``artifact``, newest first: the order of all its events as one set (the
+    one deprecation is decided by), reversed. ``@created`` tags make no event."""
+    events = [event for event in events_of(artifact, events) if event.tag.action in EVENT_NAMES]
+    versions = _Versions(events)
+    return [_happened(event, versions) for event in sorted(events, key=order_key(events), reverse=True)]
+
+
+def registered_versions(artifact: ArtifactName, events: Sequence[Event]) -> List[VersionEntry]:
+    """Every version registered for ``artifact``, each at its commit, greatest first: whether it
+    is deregistered, and the stages it holds now (none for a deprecated artifact)."""
+    events = events_of(artifact, events)
+    versions = _Versions(events)
+    held: Dict[str, List[str]] = {}
+    if not is_deprecated(events):
+        for stage in sorted({event.tag.stage for event in events if event.tag.stage}):
+            commit = _in_stage(stage, events, versions)
+            if commit is not None:
+                held.setdefault(commit, []).append(stage)
+    entries = []
+    for (commit, version), group in versions.groups.items():
+        registrations = [event for event in group if event.tag.action is Action.REGISTER]
+        chosen = latest(registrations, versions.sets[version])
+        if chosen is None:  # deregistered where it was never registered
+            continue
+        alive = versions.is_alive(group)
+        stages = held.get(commit, []) if alive and versions.shown_at(commit) == version else []
+        entries.append((chosen, VersionEntry(version, commit, not alive, tuple(stages), chosen.tag.name)))
+    entries.sort(key=lambda item: (item[0].tag.version.precedence, item[1].version,  # type: ignore[union-attr]
+                                   item[0].date, item[1].rev), reverse=True)
+    return [entry for _, entry in entries]

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
     from .names import ArtifactName
-    from .objects import Files, TagName, TagRecord
+    from .objects import Files, TagDetails, TagName, TagRecord
     from .urls import RemoteUrl
 
     T = TypeVar("T")
@@ -188,6 +188,12 @@ class RemoteRepository:
         output = git.run(["ls-remote", "--tags", "--", self.remote.url], cwd=self.mirror.cache.path,
                          env=self.mirror.fetch_env)  # not in the user's repository: its config is not ours
         return parse_ls_remote(output, peeled=not self.remote.bundle)
+
+    def tag_details(self, names: Sequence[str]) -> Dict[str, TagDetails]:
+        """Read in the repository the listing fetched the tag objects into: no request."""
+        from .objects import read_tag_details
+
+        return read_tag_details(self.mirror.path, names, self.mirror.read_env)
 
     @contextlib.contextmanager
     def files(self, commits: Sequence[str]) -> Iterator[Files]:

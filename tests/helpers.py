@@ -168,3 +168,60 @@ def with_remote(url, extra=""):
 
 
 # -- remotes: default, named, missing --
+
+
+# -- CI outputs as the runners read them --
+
+def github_outputs(text: str) -> dict:
+    """``$GITHUB_OUTPUT`` as the Actions runner reads it (``FileCommandManager``'s
+    ``EnvFileKeyValuePairs``): lines split on ``\\n``, empty ones skipped; ``NAME=VALUE`` splits at
+    the first ``=`` unless a ``<<`` comes first; ``NAME<<DELIMITER`` takes every line up to one that
+    is exactly the delimiter, which must end with a line break. Raises what the runner refuses."""
+    if text and not text.endswith("\n"):
+        raise ValueError("EOF marker missing new line")
+    lines, found, index = text.split("\n")[:-1], {}, 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if not line:
+            continue
+        equals, heredoc = line.find("="), line.find("<<")
+        if equals >= 0 and (heredoc < 0 or equals < heredoc):
+            found[line[:equals]] = line[equals + 1:]
+            continue
+        if heredoc < 0:
+            raise ValueError(f"Invalid format '{line}'")
+        key, delimiter = line[:heredoc], line[heredoc + 2:]
+        if not key or not delimiter:
+            raise ValueError("Name must not be empty and delimiter must not be empty")
+        value = []
+        while index < len(lines) and lines[index] != delimiter:
+            value.append(lines[index])
+            index += 1
+        if index == len(lines):
+            raise ValueError(f"Matching delimiter not found '{delimiter}'")
+        index += 1
+        found[key] = "\n".join(value)
+    return found
+
+
+def gitlab_dotenv(text: str) -> dict:
+    """A dotenv report as GitLab parses it (``Ci::ParseDotenvArtifactService``): each line split at
+    its first ``=``, key and value stripped, the key of letters, digits and ``_``; any other line
+    (an empty one too) rejects the whole report."""
+    import re
+
+    found = {}
+    for line in text.split("\n")[:-1] if text.endswith("\n") else text.split("\n"):
+        match = re.fullmatch(r"(.*?)=(.*)", line)
+        if match is None or not re.fullmatch(r"[a-zA-Z0-9_]+", match.group(1).strip()):
+            raise ValueError(f"Invalid Format: {line!r}")
+        found[match.group(1).strip()] = match.group(2).strip()
+    return found
+
+
+def shell_variables(text: str, names: list) -> dict:
+    """What ``eval "$(...)"`` of ``text`` sets in a POSIX shell, for ``names``."""
+    script = 'eval "$1"; shift; for name in "$@"; do eval "printf \'%s\\0\' \\"\\${$name-(unset)}\\""; done'
+    result = subprocess.run(["sh", "-c", script, "sh", text, *names], capture_output=True, check=True)
+    return dict(zip(names, result.stdout.decode().split("\0")))

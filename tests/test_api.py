@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from artifacts_show import ArtifactsShowError, OutsideProjectError, artifacts_show
+from artifacts_show import Registry as Session  # ``Registry`` is the fixtures' registry as data
 from fixtures.builder import Commit, Registry, Tag, build, git
 from fixtures.registries import CASES, EXAMPLE_LOOKUPS, EXAMPLE_REGISTRY, M_YAML, MONOREPO
 from tests.helpers import check, snapshot
@@ -249,8 +250,8 @@ def test_lightweight_tags_are_named_as_such(tmp_path, kind):
 
 def test_each_tag_name_is_parsed_once_however_many_names_are_asked(tmp_path, monkeypatch):
     """400 names of one call, four tags each: 1,600 tag names parsed, not 400 times 1,600."""
-    from artifacts_show import api
     from artifacts_show import Registry as Session
+    from artifacts_show import api
 
     names = [f"model-{index}" for index in range(400)]
     declared = "artifacts:\n" + "".join(f"  {name}:\n    path: models/{name}.pkl\n" for name in names)
@@ -263,3 +264,136 @@ def test_each_tag_name_is_parsed_once_however_many_names_are_asked(tmp_path, mon
         results = registry.show_many([(name, None, "prod") for name in names])
     assert all(result["rev"] == built.commits["A"] for result in results)
     assert len(parsed) == len(tags)
+
+
+# -- events of tags, histories, versions, and what decided an answer --
+
+EXAMPLE_TAGS = [tag.name for tag in EXAMPLE_REGISTRY.tags if tag.annotated and ("@" in tag.name or "#" in tag.name)]
+
+
+
+@pytest.fixture(scope="module")
+def served_example(tmp_path_factory):
+    from fixtures.servers import SmartHttpServer
+
+    base = tmp_path_factory.mktemp("events")
+    built = build(EXAMPLE_REGISTRY, str(base / "example.git"), bare=True)
+    git("config", "uploadpack.allowFilter", "true", cwd=built.path)
+    server = SmartHttpServer(str(base))
+    yield built, {"local": built.path, "file": f"file://{built.path}", "http": server.url("example.git")}
+    server.stop()
+
+
+def test_the_events_of_tags_are_the_same_on_every_transport(served_example):
+
+    built, repos = served_example
+    seen = {}
+    for kind, repo in repos.items():
+        with Session(repo) as registry:
+            seen[kind] = [registry.check_ref(f"refs/tags/{name}") for name in EXAMPLE_TAGS]
+            assert [registry.check_ref(name) for name in EXAMPLE_TAGS] == seen[kind]
+            seen[kind].append(registry.history("churn-model"))
+            seen[kind].append(registry.versions("nlp:bert"))
+    assert seen["local"] == seen["file"] == seen["http"]
+    rollback = seen["local"][EXAMPLE_TAGS.index("churn-model#prod#7")]
+    assert rollback[:11] == (
+        "churn-model", "assignment", "v1.0.0", "prod", "churn-model#prod#7", built.commits["churn-1"],
+        "2023-11-14T22:34:20+00:00", "Registry Bot", "bot@example.com", "registry tag churn-model#prod#7",
+        os.path.join("models", "churn.pkl"))
+
+
+def test_what_a_tag_did_with_its_url_and_declaration(served_example):
+    from artifacts_show import Declaration
+    from fixtures.registries import EXAMPLE_URLS
+
+    built, repos = served_example
+    with Session(repos["http"], artifacts=["nlp:bert"]) as registry:
+        event = registry.check_ref("nlp=bert#prod#1", urls=True, describe=True)
+    assert (event.event, event.version, event.url) == ("assignment", "v0.2.0", EXAMPLE_URLS[("nlp:bert", "v0.2.0")])
+    assert event.declaration == Declaration("nlp/weights/bert.bin", "model", None, ("nlp",), {})
+
+
+@pytest.mark.parametrize(("ref", "message"), [
+    ("refs/heads/main", "'refs/heads/main' is not a tag, so not a registry event"),
+    ("v0.1", "'v0.1' is not a registry tag"),  # annotated, not the registry's
+    ("build-42", "'build-42' is not a registry tag"),
+    ("", "'' is not a registry tag"),  # $GITHUB_REF unset
+    ("churn-model@v9.9.9", "'churn-model@v9.9.9' is not an annotated tag of the repository"),
+    ("churn-model@created", "an @created tag, which is no registry event"),
+])
+def test_a_ref_that_is_no_registry_event_is_not_found_saying_why(example, ref, message):
+    from artifacts_show import ArtifactNotFoundError
+
+    with Session(example.path) as registry, pytest.raises(ArtifactNotFoundError, match=message):
+        registry.check_ref(ref)
+
+
+def test_a_lightweight_registry_tag_is_no_event(tmp_path):
+    from artifacts_show import ArtifactNotFoundError
+
+    built = build(Registry(CASES[0].registry.commits, [Tag("m@v1.0.0", "A", annotated=False),
+                                                         Tag("m@v2.0.0", "B")]), str(tmp_path / "r"))
+    with Session(built.path) as registry:
+        assert registry.check_ref("m@v2.0.0").version == "v2.0.0"
+        with pytest.raises(ArtifactNotFoundError, match="or it is a lightweight tag"):
+            registry.check_ref("m@v1.0.0")
+
+
+def test_a_session_for_one_artifact_checks_only_its_tags(example):
+    from artifacts_show import InvalidArgumentError
+
+    assert Session.ref_artifact("refs/tags/nlp=bert@v0.1.0") == "nlp:bert"
+    with Session(example.path, artifacts=["churn-model"]) as registry:
+        with pytest.raises(InvalidArgumentError, match="not one of this session's artifacts"):
+            registry.check_ref("nlp=bert@v0.1.0")
+        with pytest.raises(InvalidArgumentError, match="a ref must be a string"):
+            registry.check_ref(None)  # type: ignore[arg-type]
+
+
+def test_a_tag_where_the_artifact_is_not_declared_has_no_path_and_says_why(tmp_path):
+
+    built = build(Registry([Commit("A", {"README": "nothing yet\n"}), Commit("B", {"dvc.yaml": M_YAML})],
+                            [Tag("m#dev#1", "A"), Tag("m@v1.0.0", "B")]), str(tmp_path / "r"))
+    warnings = []
+    with Session(built.path, warn=warnings.append) as registry:
+        event = registry.check_ref("m#dev#1", urls=True, describe=True)
+        assert registry.check_ref("m@v1.0.0").path == os.path.join("models", "m.pkl")
+    assert (event.event, event.version, event.path, event.url, event.declaration) == (
+        "assignment", None, None, None, None)
+    assert warnings == [f"m#dev#1: no path: dvc.yaml does not exist at commit {built.commits['A']}, so artifact "
+                        "'m' is not declared there",
+                        f"m#dev#1: no declaration: dvc.yaml does not exist at commit {built.commits['A']}"]
+
+
+def test_history_and_versions_of_an_artifact_without_tags_say_what_exists(example):
+    from artifacts_show import ArtifactNotFoundError
+
+    with Session(example.path) as registry:
+        for ask in (registry.history, registry.versions):
+            with pytest.raises(ArtifactNotFoundError, match="artifacts with tags: churn-model, nlp:bert"):
+                ask("nope")
+
+
+@pytest.mark.parametrize("lookup", [lookup for lookup in EXAMPLE_LOOKUPS if not lookup.error])
+def test_what_decided_each_answer(example, lookup):
+
+    with Session(example.path) as registry:
+        (result,) = registry.show_many([(lookup.name, lookup.version, lookup.stage)], resolved=True)
+        decided = registry.check_ref(result["tag"])
+    assert result["rev"] == decided.commit_hexsha == example.commits[lookup.commit]
+    assert result["version"] == decided.version
+    assert decided.event == ("assignment" if lookup.stage else "registration")
+    if lookup.stage:
+        assert decided.stage == lookup.stage
+    if lookup.version:
+        assert result["version"] == "v" + lookup.version.lstrip("v")
+
+
+def test_the_declaration_beside_each_answer(example):
+
+    with Session(example.path) as registry:
+        churn, bert = registry.show_many([("churn-model", None, "prod"), ("nlp:bert", "0.1.0", None)],
+                                         describe=True)
+    assert churn == {"path": os.path.join("models", "churn.pkl"), "rev": example.commits["churn-1"],
+                     "type": "model", "desc": "Customer churn classifier", "labels": [], "meta": {}}
+    assert (bert["type"], bert["desc"], bert["labels"]) == ("model", None, ["nlp"])

@@ -321,3 +321,168 @@ def test_invalid_arguments_start_no_git(args, fp):
     fp.register([fp.any()], occurrences=100)
     assert command.main([*args, "--repo", "https://example.com/r.git"]) == 2
     assert list(fp.calls) == []
+
+
+# -- what a tag did, histories, versions, shortcuts, resolved versions, declarations, CI outputs --
+
+def test_check_ref_prints_one_json_line_with_gtos_keys_and_the_path(example):
+    result = cli("--check-ref", "refs/tags/churn-model#prod#7", "--repo", example.path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.count("\n") == 1
+    event = json.loads(result.stdout)
+    assert list(event) == ["artifact", "event", "version", "stage", "tag", "commit_hexsha", "created_at",
+                           "author", "author_email", "message", "path"]
+    assert event == {"artifact": "churn-model", "event": "assignment", "version": "v1.0.0", "stage": "prod",
+                     "tag": "churn-model#prod#7", "commit_hexsha": example.commits["churn-1"],
+                     "created_at": "2023-11-14T22:34:20+00:00", "author": "Registry Bot",
+                     "author_email": "bot@example.com", "message": "registry tag churn-model#prod#7",
+                     "path": os.path.join("models", "churn.pkl")}
+
+
+@pytest.mark.parametrize(("ref", "keys", "version"), [
+    ("churn-model@v1.1.0", ["artifact", "event", "version", "tag"], "v1.1.0"),
+    ("churn-model#staging!#6", ["artifact", "event", "version", "stage", "tag"], "v1.1.0"),
+])
+def test_check_ref_keys_of_each_kind_of_event_with_url_and_declaration(example, ref, keys, version):
+    event = json.loads(cli("--check-ref", ref, "--url", "--describe", "--repo", example.path).stdout)
+    assert list(event)[:len(keys)] == keys and event["version"] == version
+    assert list(event)[len(keys):] == ["commit_hexsha", "created_at", "author", "author_email", "message", "path",
+                                       "url", "type", "desc", "labels", "meta"]
+    assert (event["url"], event["type"], event["labels"]) == (
+        "s3://example-model-registry/dvc-storage/files/md5/e5/b3a1f9d7c6b4a2e0f8d6c4b2a0e9f7", "model", [])
+
+
+@pytest.mark.parametrize(("ref", "message"), [
+    ("refs/heads/main", "'refs/heads/main' is not a tag, so not a registry event"),
+    ("refs/tags/v0.1", "'v0.1' is not a registry tag"),
+    ("build-42", "'build-42' is not a registry tag"),
+    ("churn-model@v7.0.0", "is not an annotated tag of the repository"),
+])
+def test_check_ref_of_a_ref_that_is_no_registry_event_exits_1_with_one_line(example, ref, message):
+    result = cli("--check-ref", ref, "--repo", example.path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith("artifacts-show: error: ") and message in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_history_as_json_and_as_a_table(example):
+    result = cli("--history", "churn-model", "--repo", example.path)
+    assert result.returncode == 0, result.stderr
+    events = json.loads(result.stdout)
+    assert [event["ref"] for event in events][:3] == [
+        "churn-model#prod#7", "churn-model#staging!#6", "churn-model#staging#5"]
+    assert len(events) == 10 and list(events[0]) == [
+        "timestamp", "artifact", "event", "version", "stage", "commit", "author", "author_email", "message", "ref"]
+    table = cli("churn-model", "--history", "--format", "table", "--repo", example.path).stdout.splitlines()
+    assert table[0].split() == ["timestamp", "artifact", "event", "version", "stage", "commit", "ref"]
+    assert table[1].split() == ["2023-11-14", "22:34:20+00:00", "churn-model", "assignment", "v1.0.0", "prod",
+                                example.commits["churn-1"][:7], "churn-model#prod#7"]
+    assert table[5].split()[4:6] == ["v1.1.0", "-"] and len(table) == 11
+
+
+def test_versions_as_json_and_as_a_table(example):
+    versions = json.loads(cli("--versions", "churn-model", "--repo", example.path).stdout)
+    assert versions == [
+        {"version": "v1.1.0", "rev": example.commits["churn-3"], "deregistered": False, "stages": [],
+         "tag": "churn-model@v1.1.0"},
+        {"version": "v1.1.0-rc.1", "rev": example.commits["churn-2"], "deregistered": False, "stages": ["dev"],
+         "tag": "churn-model@v1.1.0-rc.1"},
+        {"version": "v1.0.0", "rev": example.commits["churn-1"], "deregistered": False, "stages": ["prod"],
+         "tag": "churn-model@v1.0.0"}]
+    table = cli("--versions", "churn-model", "--format", "table", "--repo", example.path).stdout.splitlines()
+    assert [line.split() for line in table] == [
+        ["version", "rev", "deregistered", "stages", "tag"],
+        ["v1.1.0", example.commits["churn-3"][:7], "no", "-", "churn-model@v1.1.0"],
+        ["v1.1.0-rc.1", example.commits["churn-2"][:7], "no", "dev", "churn-model@v1.1.0-rc.1"],
+        ["v1.0.0", example.commits["churn-1"][:7], "no", "prod", "churn-model@v1.0.0"]]
+
+
+def test_the_version_and_the_tag_an_answer_resolved_to(example):
+    revs = cli("churn-model@v1.0.0", "churn-model#prod", "churn-model@latest", "nope", "--field", "tag",
+               "--repo", example.path)
+    assert (revs.returncode, revs.stdout) == (1, "churn-model@v1.0.0\nchurn-model#prod#7\nchurn-model@v1.1.0\n\n")
+    versions = cli("churn-model#dev", "churn-model#prod", "--field", "version", "--repo", example.path)
+    assert versions.stdout == "v1.1.0-rc.1\nv1.0.0\n"
+    answer = json.loads(cli("churn-model#prod", "--with", "version,tag", "--repo", example.path).stdout)
+    assert answer == {"path": os.path.join("models", "churn.pkl"), "rev": example.commits["churn-1"],
+                      "version": "v1.0.0", "tag": "churn-model#prod#7"}
+    assert list(json.loads(cli("churn-model", "--with", "tag", "--repo", example.path).stdout)) == [
+        "path", "rev", "tag"]
+
+
+def test_a_commit_without_a_version_resolves_to_none(build_registry):
+    from fixtures.registries import CASES
+
+    case = next(case for case in CASES if case.name == "stage-on-commit-without-version")
+    built = build_registry(case.name, case.registry)
+    assert cli("m#staging", "--field", "version", "--repo", built.path).stdout == "\n"
+    answer = json.loads(cli("m#staging", "--with", "version,tag", "--repo", built.path).stdout)
+    assert (answer["version"], answer["tag"]) == (None, "m#staging#1")
+
+
+def test_describe_adds_the_declaration(example):
+    answer = json.loads(cli("nlp:bert", "--describe", "--url", "--repo", example.path).stdout)
+    assert list(answer) == ["path", "rev", "url", "type", "desc", "labels", "meta"]
+    assert (answer["type"], answer["desc"], answer["labels"], answer["meta"]) == ("model", None, ["nlp"], {})
+
+
+def test_ci_formats_of_a_lookup(example, tmp_path):
+    target = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "artifacts_show", "churn-model#prod", "--url", "--describe",
+                             "--format", "github", "--repo", example.path], capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONPATH=ROOT, GITHUB_OUTPUT=str(target)))
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    from tests.helpers import github_outputs
+
+    assert github_outputs(target.read_text()) == {
+        "name": "churn-model", "path": os.path.join("models", "churn.pkl"), "rev": example.commits["churn-1"],
+        "version": "v1.0.0", "stage": "prod", "tag": "churn-model#prod#7",
+        "url": "s3://example-model-registry/dvc-storage/files/md5/3f/1b4c2a9e8d7f60b5a4c3d2e1f09876",
+        "type": "model", "desc": "Customer churn classifier"}
+    env = cli("churn-model", "--format", "env", "--repo", example.path).stdout.splitlines()
+    assert env == ["ARTIFACT_NAME=churn-model", "ARTIFACT_PATH=models/churn.pkl",
+                   f"ARTIFACT_REV={example.commits['churn-3']}", "ARTIFACT_VERSION=v1.1.0", "ARTIFACT_STAGE=''",
+                   "ARTIFACT_TAG=churn-model@v1.1.0"]
+    dotenv = cli("--check-ref", "churn-model#prod#7", "--format", "dotenv", "--repo", example.path)
+    assert dotenv.stdout.splitlines() == [
+        "ARTIFACT_NAME=churn-model", "ARTIFACT_EVENT=assignment", "ARTIFACT_PATH=models/churn.pkl",
+        f"ARTIFACT_REV={example.commits['churn-1']}", "ARTIFACT_VERSION=v1.0.0", "ARTIFACT_STAGE=prod",
+        "ARTIFACT_TAG=churn-model#prod#7"]
+    refused = cli("--check-ref", "nlp=bert#prod#1", "--format", "dotenv", "--repo", example.path)
+    assert (refused.returncode, refused.stdout) == (3, "") and "the tag 'nlp=bert#prod#1' holds '='" in refused.stderr
+
+
+def test_an_unwritable_github_output_is_exit_3(example, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "artifacts_show", "churn-model", "--format", "github",
+                             "--repo", example.path], capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONPATH=ROOT, GITHUB_OUTPUT=str(tmp_path / "no" / "such")))
+    assert (result.returncode, result.stdout) == (3, "")
+    assert result.stderr.startswith("artifacts-show: error: cannot write $GITHUB_OUTPUT (")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--check-ref", "m@v1.0.0", "churn-model"], "--check-ref takes a REF, no NAME"),
+    (["--check-ref", "m@v1.0.0", "--stage", "prod"], "--check-ref takes no --version, --stage or --field"),
+    (["--check-ref", "m@v1.0.0", "--list"], "go alone"),
+    (["--history", "a", "b"], "--history takes one NAME"),
+    (["--versions"], "--versions takes one NAME"),
+    (["--history", "m", "--versions"], "go alone"),
+    (["--history", "m", "--url"], "--url and --remote go with a NAME or --check-ref, not with --history"),
+    (["--versions", "m", "--describe"], "--describe goes with a NAME or --check-ref"),
+    (["--history", "m", "--format", "github"], "--format github goes with lookup, --check-ref"),
+    (["m", "--format", "table"], "--format table goes with --list, --history, --versions"),
+    (["--list", "--format", "env"], "--format env goes with lookup, --check-ref"),
+    (["a", "b", "--format", "github"], "--format github takes one NAME"),
+    (["m", "--field", "rev", "--with", "tag"], "--field prints one value"),
+    (["m", "--field", "rev", "--format", "env"], "--field prints one value"),
+    (["m", "--with", "url"], "expected version, tag or both"),
+    (["--check-ref", "m@v1.0.0", "--with", "tag"], "--with goes with a NAME"),
+    (["--check-ref", "m@v1.0.0", "--paths"], "--paths goes with --list"),
+    (["--check-ref", "m@v1.0.0", "--remote", "r"], "--remote goes with --url"),
+    (["--list", "--describe"], "--describe goes with a NAME or --check-ref"),
+    (["--history", "m@v1.0.0"], "invalid artifact name"),
+])
+def test_event_and_output_options_that_do_not_go_together(example, args, message):
+    result = cli(*args, "--repo", example.path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert message in result.stderr and result.stderr.count("\n") == 1, result.stderr

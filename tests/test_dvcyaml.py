@@ -146,3 +146,49 @@ def test_backslash_paths_refused_like_their_slash_forms(dvcyaml, path, problem):
     """DVC clamps these at the repository root (abs/x, x, .); refused here, as '/x' and '../x' are."""
     with pytest.raises(MalformedFileError, match=problem):
         path_of(f"artifacts: {{m: {{path: '{path}'}}}}", dvcyaml=dvcyaml)
+
+
+def declaration_of(content, name="m", files=None):
+    from artifacts_show.dvcyaml import artifact_declaration
+
+    files = files or {}
+    return artifact_declaration(content.encode(), dvcyaml_path="sub/dvc.yaml", name=name, commit="c0ffee",
+                                read_file=files.get)
+
+
+def test_a_declaration_as_dvc_models_it():
+    from artifacts_show import Declaration
+
+    assert declaration_of("artifacts: {m: {path: m.pkl}}") == Declaration("sub/m.pkl", None, None, (), {})
+    declared = declaration_of(
+        "vars: [{team: search}]\nartifacts:\n  m:\n    path: models/m.pkl\n    type: model\n"
+        "    desc: the ${team} model\n    labels: [a, '${team}']\n"
+        "    meta: {owner: '${team}', n: 3, ratio: 0.5, flag: true, none: ~, nested: {k: [1, '${team}']},\n"
+        "           raw: '${n}', when: 2023-11-14, big: .inf}\n",
+        files={"sub/params.yaml": b"n: {deep: x}\n"})
+    assert declared == Declaration(
+        "sub/models/m.pkl", "model", "the search model", ("a", "search"),
+        {"owner": "search", "n": 3, "ratio": 0.5, "flag": True, "none": None, "nested": {"k": [1, "search"]},
+         "raw": {"deep": "x"}, "when": "2023-11-14", "big": "inf"})
+    assert declared.annotations() == {"type": "model", "desc": "the search model", "labels": ["a", "search"],
+                                      "meta": declared.meta}
+
+
+@pytest.mark.parametrize(("entry", "problem"), [
+    ("{path: m, type: 3}", "artifacts.m.type must be a string, found int"),
+    ("{path: m, desc: [a]}", "artifacts.m.desc must be a string, found a list"),
+    ("{path: m, labels: a}", "artifacts.m.labels must be a list of strings"),
+    ("{path: m, labels: [1]}", "artifacts.m.labels must be a list of strings"),
+    ("{path: m, desc: '${nope}'}", "could not find 'nope'"),
+    ("{type: model}", "artifacts.m.path must be a string, found nothing"),
+])
+def test_a_declaration_dvc_would_refuse(entry, problem):
+    with pytest.raises(MalformedFileError, match=problem):
+        declaration_of(f"artifacts: {{m: {entry}}}")
+
+
+def test_an_alias_bomb_in_meta_is_not_expanded():
+    from fixtures.hostile import BOMB
+
+    with pytest.raises(MalformedFileError, match="artifacts.m.meta holds more than 10,000 values"):
+        declaration_of(BOMB + "artifacts: {m: {path: m, meta: *i}}")

@@ -37,6 +37,8 @@ def test_full_names(text, dirname, name):
      "a/../../b:m", "/abs:m", "dir:", "m\n", "m\x00", "x" * 10 + "!", "é"],
 )
 def test_invalid_full_names(text):
+    """A name never holds '@' or '#': the command line alone splits gto's shortcuts off
+    (``m@v1.0.0``, ``m#prod``: tests/test_shortcuts.py) before the name is parsed here."""
     with pytest.raises(InvalidArgumentError):
         parse_full_name(text)
 

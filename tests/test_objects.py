@@ -5,6 +5,7 @@ reading files at commits (trees missing, out of order, reads that time out)."""
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 
@@ -173,3 +174,58 @@ def test_ls_remote_tells_annotated_tags_by_their_peeled_lines():
     assert parse_ls_remote(output) == [TagName("a@v1.0.0", True), TagName("light", False)]
     # a bundle's listing has no peeled lines: it cannot tell, and calls none lightweight
     assert parse_ls_remote(output, peeled=False) == [TagName("a@v1.0.0", True), TagName("light", True)]
+
+
+def test_tag_details_of_listed_tags_on_every_kind_of_repository(repo):
+    """Read where the listing put the tag objects, stage names with slashes included (an exact ref
+    is also a pattern for refs below it, which are left out)."""
+    built, url = repo
+    with Registry(url, artifacts=["m"]) as registry:
+        event = registry.check_ref("refs/tags/m#team/prod#1")
+        details = registry._repository.tag_details(["m#team/prod#1", "m@v1.0.0", "m@v9.9.9"])
+    assert event[:6] == ("m", "assignment", "v1.0.0", "team/prod", "m#team/prod#1", built.commits["A"])
+    assert (event.author, event.author_email, event.message) == ("Registry Bot", "bot@example.com",
+                                                                   "registry tag m#team/prod#1")
+    assert sorted(details) == ["m#team/prod#1", "m@v1.0.0"]  # not m#team/prod/eu#2; m@v9.9.9 is none
+
+
+def test_tag_details_keep_the_taggers_offset_and_the_whole_message(tmp_path, monkeypatch):
+    from artifacts_show import objects
+
+    built = build(Data([Commit("A", {"dvc.yaml": DVC_YAML_M})], []), str(tmp_path / "r"))
+    names = []
+    for index, zone in enumerate(["+0530", "-0700", "+0000"]):
+        names.append(f"m@v1.0.{index}")
+        subprocess.run(["git", "tag", "-a", names[-1], "-m", f"Registering\n\nline two {index}\n",
+                        built.commits["A"]], cwd=built.path, check=True, env=dict(
+            os.environ, GIT_COMMITTER_NAME="Alice Author", GIT_COMMITTER_EMAIL="alice@example.com",
+            GIT_COMMITTER_DATE=f"1700000000 {zone}"))
+    monkeypatch.setattr(objects, "DETAILS_BATCH", 2)  # two batches
+    details = objects.read_tag_details(built.path, names)
+    assert [details[name].created_at for name in names] == [
+        "2023-11-15T03:43:20+05:30", "2023-11-14T15:13:20-07:00", "2023-11-14T22:13:20+00:00"]
+    assert details["m@v1.0.1"] == objects.TagDetails("Alice Author", "alice@example.com",
+                                                     "2023-11-14T15:13:20-07:00", "Registering\n\nline two 1")
+
+
+def test_a_tag_without_a_tagger_has_no_details_but_its_message(tmp_path):
+    from artifacts_show import objects
+
+    repo = str(tmp_path / "loose.git")
+    write = _writer(repo)
+    commit = _commit(write, write("tree", b""))
+    tag = write("tag", f"object {commit}\ntype commit\ntag m@v1.0.0\n\n  untagged  \n".encode())
+    git("update-ref", "refs/tags/m@v1.0.0", tag, cwd=repo)
+    assert objects.read_tag_details(repo, ["m@v1.0.0"]) == {
+        "m@v1.0.0": objects.TagDetails(None, None, None, "untagged")}
+
+
+@pytest.mark.parametrize(("raw", "iso"), [
+    ("0 +0000", "1970-01-01T00:00:00+00:00"), ("1700000000 -0130", "2023-11-14T20:43:20-01:30"),
+    ("", None), ("1700000000", None), ("x +0000", None), ("1700000000 +9999", None),
+    ("99999999999999999999 +0000", None),
+])
+def test_tagger_dates_as_gto_prints_them(raw, iso):
+    from artifacts_show.objects import iso_date
+
+    assert iso_date(raw) == iso

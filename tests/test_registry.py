@@ -1,7 +1,7 @@
 """Registry semantics from lists of tags alone, no git: examples, then properties (hypothesis) on
 random histories of one artifact: the order of a set is total and independent of the order the
 events come in; the overview equals the single lookups; a stage's answer equals that of a
-sort-and-walk reference."""
+sort-and-walk reference; events of tags, histories and versions agree with the lookups."""
 
 from __future__ import annotations
 
@@ -16,12 +16,20 @@ from artifacts_show.names import ArtifactName
 from artifacts_show.registry import (
     NO_TAGGER_DATE,
     Event,
+    TagEvent,
+    VersionEntry,
+    explained,
     order_key,
     overview,
+    registered_versions,
     resolve_latest,
     resolve_stage,
     resolve_version,
     skipped_counters,
+    tag_event,
+)
+from artifacts_show.registry import (
+    history as newest_first,
 )
 from artifacts_show.registry import (
     latest as latest_event,
@@ -251,6 +259,77 @@ def test_many_gaps_are_cut_short():
     assert warning is not None and "18-18" not in warning and ", 39, and 79 more:" in warning
 
 
+def test_the_event_of_each_kind_of_tag():
+    events = history("m@v1.0.0->A", "m#prod#1->A", "m#staging#2->B", "m@v1.0.0!#3->A", "m#prod!#4->A",
+                     "m@v2.0.0->C", "m@v2.1.0->C", "m#dev#5->C", "m@deprecated#6->C", "m@created#7->C",
+                     "other@v9.0.0->A")
+    assert tag_event(M, events, "m@v1.0.0") == TagEvent("m", "registration", "v1.0.0", None, "m@v1.0.0", "A")
+    assert tag_event(M, events, "m@v1.0.0!#3") == TagEvent("m", "deregistration", "v1.0.0", None,
+                                                           "m@v1.0.0!#3", "A")
+    # an assignment's version is the one a stage shows at its commit: none where the only one was
+    # deregistered, none where none was registered, the greatest live one of several
+    assert tag_event(M, events, "m#prod#1") == TagEvent("m", "assignment", None, "prod", "m#prod#1", "A")
+    assert tag_event(M, events, "m#prod!#4").event == "unassignment"
+    assert tag_event(M, events, "m#staging#2").version is None
+    assert tag_event(M, events, "m#dev#5").version == "v2.1.0"
+    assert tag_event(M, events, "m@deprecated#6") == TagEvent("m", "deprecation", None, None, "m@deprecated#6", "C")
+    assert tag_event(M, events, "m@created#7") is None  # no event
+    assert tag_event(M, events, "other@v9.0.0") is None  # another artifact's
+    assert tag_event(M, events, "m@v7.0.0") is None
+
+
+def test_a_history_is_every_event_newest_first():
+    events = history("m@v1.0.0->A", "m#prod#1->A", "m@created#2->A", "m@v1.1.0->B", "m#prod#3->B",
+                     "m@v1.1.0!#4->B", "m@deprecated#5->B")
+    assert [event.tag for event in newest_first(M, events)] == [
+        "m@deprecated#5", "m@v1.1.0!#4", "m#prod#3", "m@v1.1.0", "m#prod#1", "m@v1.0.0"]
+    assert newest_first(M, events)[2] == TagEvent("m", "assignment", None, "prod", "m#prod#3", "B")
+
+
+def test_a_history_is_ordered_as_deprecation_orders_every_event():
+    """By counter where every event carries one (whatever the dates), else by date, then counter
+    (none first), then name: on a second shared by several tags, unlike gto's event priority."""
+    counted = [event("m#prod#1", "A", 50), event("m@v1.0.0#2", "A", 40), event("m#prod!#3", "A", 10)]
+    assert [event.tag for event in newest_first(M, counted)] == ["m#prod!#3", "m@v1.0.0#2", "m#prod#1"]
+    same_second = [event("m#prod#1", "A", 10), event("m@v1.0.0", "A", 10), event("m@v0.9.0", "B", 10),
+                   event("m@v1.0.0!#2", "A", 10)]
+    assert [event.tag for event in newest_first(M, same_second)] == [
+        "m@v1.0.0!#2", "m#prod#1", "m@v1.0.0", "m@v0.9.0"]
+
+
+def test_versions_with_their_commits_and_the_stages_they_hold():
+    tags = ["m@v1.0.0->A", "m@v2.0.0->B", "m#prod#1->A", "m#dev#2->B", "m@v2.0.0!#3->B",
+            "m@v1.0.0#4->C", "m#staging#5->C", "m@v9.0.0!->D", "m#qa#6->E"]
+    events = history(*tags)
+    assert registered_versions(M, events) == [
+        VersionEntry("v2.0.0", "B", True, (), "m@v2.0.0"),  # deregistered: it left dev
+        VersionEntry("v1.0.0", "C", False, ("staging",), "m@v1.0.0#4"),  # registered again elsewhere
+        VersionEntry("v1.0.0", "A", False, ("prod",), "m@v1.0.0"),
+    ]  # v9.0.0 was never registered; qa's commit E has no version
+    deprecated = registered_versions(M, history(*tags, "m@deprecated#7->A"))
+    assert [entry.stages for entry in deprecated] == [(), (), ()]
+
+
+def test_a_commit_with_two_versions_lists_its_stages_with_the_one_shown():
+    events = history("m@v1.0.0->A", "m@v1.5.0->A", "m#prod#1->A")
+    assert [(entry.version, entry.stages) for entry in registered_versions(M, events)] == [
+        ("v1.5.0", ("prod",)), ("v1.0.0", ())]
+
+
+def test_the_tag_that_decided_an_answer():
+    events = history("m@v1.0.0->A", "m@v1.0.0!#1->A", "m@v1.0.0#2->A", "m@v2.0.0->B", "m#prod#3->A",
+                     "m#prod#4->B", "m#prod#5->A", "m#qa#6->C")
+    pinned = resolve_version(M, events, parse_version("1.0.0"))
+    assert explained(M, events, pinned).tag == "m@v1.0.0#2"
+    latest_answer = resolve_latest(M, events)
+    assert explained(M, events, latest_answer)[:2] == ("B", "v2.0.0")
+    assert explained(M, events, latest_answer).tag == "m@v2.0.0"
+    in_prod = explained(M, events, resolve_stage(M, events, "prod"), "prod")
+    assert (in_prod.commit, in_prod.version, in_prod.tag) == ("A", "v1.0.0", "m#prod#5")
+    in_qa = explained(M, events, resolve_stage(M, events, "qa"), "qa")
+    assert (in_qa.version, in_qa.tag) == (None, "m#qa#6")  # a commit without a version
+
+
 VERSIONS = ["v1.0.0", "v1.1.0", "v2.0.0-rc.1", "v2.0.0", "v2.0.0+b"]
 STAGES = ["dev", "prod"]
 COMMITS = "ABCD"
@@ -352,3 +431,23 @@ def test_a_stage_answer_is_that_of_one_order_over_the_stages_events(history):
     for stage in STAGES:
         answer = outcome(lambda events: resolve_stage(M, events, stage).commit, events)
         assert (None if isinstance(answer, tuple) else answer) == reference_stage(events, stage)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(steps, max_size=14))
+def test_events_histories_and_versions_agree_with_the_lookups(history):
+    events = build_events(history)
+    happened = newest_first(M, events)
+    assert [tag_event(M, events, event.tag) for event in happened] == happened
+    assert len(happened) == len([event for event in events if event.tag.action is not Action.CREATE])
+    seen = overview(M, events)
+    entries = registered_versions(M, events)
+    held = {(stage, entry.rev) for entry in entries for stage in entry.stages}
+    assert held == {(stage, answer.commit) for stage, answer in seen.stages.items() if answer.version}
+    for stage, answer in seen.stages.items():
+        decided = explained(M, events, resolve_stage(M, events, stage), stage)
+        assert (decided.version, tag_event(M, events, decided.tag).commit_hexsha) == (answer.version, answer.commit)
+    if seen.latest:
+        decided = explained(M, events, resolve_latest(M, events))
+        assert tag_event(M, events, decided.tag)[1:3] == ("registration", seen.latest.version)
+        assert any(entry.tag == decided.tag and not entry.deregistered for entry in entries)

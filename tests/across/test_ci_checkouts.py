@@ -238,3 +238,47 @@ def test_the_checkout_credentials_reach_the_upstream_through_the_environment(gua
             with open(os.path.join(folder, name), "rb") as stored:
                 content = stored.read()
             assert TOKEN.encode() not in content and HEADER.encode() not in content, name
+
+
+def lightweight_tag_checkout(url: str, tag: str, commit: str, path: str) -> str:
+    """What actions/checkout v4 to v6.0.1 do on a tag push: the commit fetched as ``+SHA:refs/tags/X``,
+    which makes the pushed tag a lightweight one."""
+    git("init", "-q", path)
+    git("remote", "add", "origin", url, cwd=path)
+    git("-c", "protocol.version=2", "fetch", "--no-tags", "--prune", "--depth=1", "origin",
+        f"+{commit}:refs/tags/{tag}", cwd=path)
+    git("checkout", "-q", "--force", f"refs/tags/{tag}", cwd=path)
+    assert git("cat-file", "-t", f"refs/tags/{tag}", cwd=path).strip() == "commit"
+    return path
+
+
+@pytest.mark.parametrize("annotated", [True, False], ids=["checkout-v6", "checkout-v4"])
+def test_what_the_pushed_tag_did_comes_from_the_upstream(served, tmp_path, annotated):
+    server, built = served
+    url, tag = server.url("registry.git"), "churn-model#prod#7"
+    checkout = str(tmp_path / "co")
+    if annotated:
+        tag_push_checkout(url, [tag], checkout)
+    else:
+        lightweight_tag_checkout(url, tag, built.commits["churn-1"], checkout)
+    with Registry(checkout, artifacts=["churn-model"]) as registry:
+        event = registry.check_ref(f"refs/tags/{tag}")
+    with Registry(url, artifacts=["churn-model"]) as registry:
+        assert registry.check_ref(tag) == event
+    assert (event.event, event.version, event.stage, event.commit_hexsha, event.author) == (
+        "assignment", "v1.0.0", "prod", built.commits["churn-1"], "Registry Bot")
+    assert event.path == os.path.join("models", "churn.pkl")
+
+
+def test_check_ref_in_a_shallow_checkout_costs_a_cold_lookup(served, tmp_path, monkeypatch):
+    server, built = served
+    checkout = tag_push_checkout(server.url("registry.git"), ["churn-model#prod#4"], str(tmp_path / "co"))
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    counts = []
+    for _ in range(2):
+        server.stats.clear()
+        with Registry(checkout, artifacts=["churn-model"]) as registry:
+            assert registry.check_ref("churn-model#prod#4").version == "v1.1.0"
+        server.wait_idle()
+        counts.append(len(server.stats.requests))
+    assert counts == [5, 2]

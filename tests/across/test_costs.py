@@ -220,3 +220,47 @@ def test_many_unknown_names_list_every_tag_once(served, tmp_path, monkeypatch):
         results = registry.show_many([(name, None, None) for name in names])
     assert sum(isinstance(result, ArtifactNotFoundError) for result in results) >= 10
     assert requests(server) == ["GET", "ls-refs", "GET", "ls-refs"]
+
+
+@pytest.mark.parametrize("registry", ["shaped", "nightly"])
+def test_check_ref_costs_what_a_lookup_costs(served, registry, tmp_path, monkeypatch):
+    """The listing brings the tag objects with their taggers and messages: reading them is no
+    request; the path at the tag's commit is a lookup's read."""
+    server, built = served
+    shaped = {"shaped": SHAPED, "nightly": NIGHTLY}[registry]
+    url = server.url(f"{registry}.git")
+    for index, lookup in enumerate(shaped.lookups):
+        monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / f"cache-{index}"))
+        for expected in (["GET", "ls-refs", "fetch", "GET", "fetch"], ["GET", "ls-refs"]):
+            server.stats.clear()
+            with Registry(url, artifacts=[lookup.name]) as session:
+                event = session.check_ref(f"refs/tags/{lookup.tag}")
+            assert (event.commit_hexsha, event.path) == (built[registry].commits[lookup.commit],
+                                                         lookup.path.replace("/", os.sep)), lookup.tag
+            assert event.author == "Registry Bot" and event.created_at is not None
+            assert requests(server) == expected, lookup.tag
+
+
+def test_check_ref_with_its_url_costs_a_lookup_with_its_url(served, tmp_path, monkeypatch):
+    server, built = served
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    lookup = NIGHTLY.lookup("stage prod")
+    for expected in (["GET", "ls-refs", "fetch", "GET", "fetch", "GET", "fetch"], ["GET", "ls-refs"]):
+        server.stats.clear()
+        with Registry(server.url("nightly.git"), artifacts=["model"]) as session:
+            assert session.check_ref(lookup.tag, urls=True).url.startswith("s3://models/registry/files/md5/")
+        assert requests(server) == expected
+
+
+def test_history_and_versions_cost_no_more_than_the_overview(served, tmp_path, monkeypatch):
+    server, built = served
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    url = server.url("shaped.git")
+    for expected in (["GET", "ls-refs", "fetch"], ["GET", "ls-refs"]):
+        server.stats.clear()
+        with Registry(url, artifacts=["model"]) as session:
+            events = session.history("model")
+            versions = session.versions("model")
+        assert requests(server) == expected
+        assert len(events) == 41 and all(event.author == "Registry Bot" for event in events)
+        assert len(versions) == 28 and sum(entry.deregistered for entry in versions) == 3

@@ -42,7 +42,7 @@ def injections(marker: str) -> list:
         (dict(name="m" * 100_000), "invalid artifact name"),
         (dict(name="../etc:m"), "it must not leave the repository"),
         (dict(name="/etc:m"), "it must be relative to the git root"),
-        (dict(name="model@v1.0.0"), "invalid artifact name"),
+        (dict(name="model@v1.0.0"), "invalid artifact name"),  # the Python calls take no shortcut
         (dict(name="model#prod"), "invalid artifact name"),
         (dict(stage="prod\n"), "invalid stage"),
         (dict(stage="p" * 100_000), "invalid stage"),
@@ -72,6 +72,37 @@ def test_injection_through_the_cli(repo, tmp_path):
     )
     assert result.returncode == 2 and "invalid repo" in result.stderr
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("name", [
+    "m@v1.0.0\ntouch {marker}", "m#prod;touch {marker}", "m#$(touch {marker})", "m@`touch {marker}`",
+    "m@v1.0.0@--upload-pack=touch {marker}", "m#prod#1", "m@deprecated", "ext::sh -c touch% {marker}@latest",
+    "../x:m#prod", "m@v1.0.0\x00",
+])
+def test_a_shortcut_is_split_off_and_checked_before_anything_runs(name, tmp_path, fp, capsys):
+    """Names still never hold '@' or '#': the command line splits a shortcut off, and the name
+    and the version or stage it gives are checked as any are."""
+    from artifacts_show.cli import main
+
+    marker = tmp_path / "pwned"
+    fp.register([fp.any()], occurrences=1000)
+    assert main([name.format(marker=marker), "--repo", "https://example.com/r.git"]) == 2
+    assert list(fp.calls) == [] and not marker.exists()
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+@pytest.mark.parametrize("ref", [
+    "refs/tags/--upload-pack=touch {marker}", "m@v1.0.0\ntouch {marker}", "../x=m@v1.0.0", "./x=m#prod#1",
+    "refs/tags/m@v1.0.0 --upload-pack=touch {marker}", "m#prod#1#2", "refs/remotes/origin/m@v1.0.0",
+])
+def test_a_ref_that_is_no_registry_tag_never_reaches_git(ref, tmp_path, fp, capsys):
+    from artifacts_show.cli import main
+
+    marker = tmp_path / "pwned"
+    fp.register([fp.any()], occurrences=1000)
+    assert main(["--check-ref", ref.format(marker=marker), "--repo", "https://example.com/r.git"]) == 1
+    assert list(fp.calls) == [] and not marker.exists()
+    assert "not a" in capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")
