@@ -56,5 +56,29 @@ def ensure() -> str:
     return python
 
 
+def ask(script: str, jobs: list) -> list:
+    """The answers of ``script`` (a file of parity/, run in the peers' Python, reading a JSON list
+    on stdin and writing one) to ``jobs``, from two processes working on halves of them."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    python = os.environ.get("ARTIFACTS_SHOW_PEERS_PYTHON", peers_python())
+    if not os.path.exists(python):
+        import pytest
+
+        pytest.fail(f"no peers at {python}: run `python parity/peers_env.py` (tox -e parity does)")
+
+    def run(part: list) -> list:
+        if not part:
+            return []
+        result = subprocess.run([python, os.path.join(ROOT, "parity", script)], input=json.dumps(part),
+                                capture_output=True, text=True, check=True)
+        return json.loads(result.stdout)
+
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(run, [jobs[: len(jobs) // 2], jobs[len(jobs) // 2:]])
+    return first + second
+
+
 if __name__ == "__main__":
     print(ensure())

@@ -30,11 +30,8 @@ minimal list of tags:
 from __future__ import annotations
 
 import datetime
-import json
 import os
-import subprocess
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
@@ -44,7 +41,7 @@ from fixtures.builder import BASE_DATE, BuiltRepo, Commit, Tag, build
 from fixtures.builder import Registry as Data
 from fixtures.random_registry import History
 from fixtures.registries import EXAMPLE_REGISTRY
-from parity.peers_env import peers_python
+from parity.peers_env import ask
 from parity.test_list_parity import minimal_tags
 from parity.test_parity import HISTORIES, SEED, Timeline
 
@@ -64,20 +61,7 @@ Failure = Tuple[str, str]  # (artifact, or "" for the repository; message)
 
 def ask_gto(jobs: List[dict]) -> List[dict]:
     """gto's answers to ``jobs`` ({"repo", "refs"}), from two peer processes working on halves."""
-    python = os.environ.get("ARTIFACTS_SHOW_PEERS_PYTHON", peers_python())
-    if not os.path.exists(python):
-        pytest.fail(f"no peers at {python}: run `python parity/peers_env.py` (tox -e parity does)")
-
-    def run(part: List[dict]) -> List[dict]:
-        if not part:
-            return []
-        result = subprocess.run([python, os.path.join(HERE, "event_peers.py")], input=json.dumps(part),
-                                capture_output=True, text=True, check=True)
-        return json.loads(result.stdout)
-
-    with ThreadPoolExecutor(2) as pool:
-        first, second = pool.map(run, [jobs[: len(jobs) // 2], jobs[len(jobs) // 2:]])
-    return first + second
+    return ask("event_peers.py", jobs)
 
 
 def ours(path: str, refs: List[str], names: List[str]) -> dict:

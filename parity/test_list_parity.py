@@ -25,9 +25,7 @@ import itertools
 import json
 import os
 import re
-import subprocess
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Dict, List, Optional, Set, Tuple
 
 import pytest
@@ -35,7 +33,7 @@ import pytest
 from artifacts_show import ArtifactNotFoundError, ArtifactsShowError, artifacts_list, artifacts_show
 from fixtures.builder import BuiltRepo, Registry, build
 from fixtures.random_registry import History
-from parity.peers_env import peers_python
+from parity.peers_env import ask
 from parity.test_parity import HISTORIES, SEED, Timeline
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,20 +62,7 @@ def single(name: str, stage: Optional[str], repo: str) -> Optional[Dict[str, str
 
 def ask_gto(paths: List[str]) -> List[dict]:
     """``gto show --json`` of each repository, from two peer processes working on halves."""
-    python = os.environ.get("ARTIFACTS_SHOW_PEERS_PYTHON", peers_python())
-    if not os.path.exists(python):
-        pytest.fail(f"no peers at {python}: run `python parity/peers_env.py` (tox -e parity does)")
-
-    def run(part: List[str]) -> List[dict]:
-        if not part:
-            return []
-        result = subprocess.run([python, os.path.join(HERE, "list_peers.py")], input=json.dumps(part),
-                                capture_output=True, text=True, check=True)
-        return json.loads(result.stdout)
-
-    with ThreadPoolExecutor(2) as pool:
-        first, second = pool.map(run, [paths[: len(paths) // 2], paths[len(paths) // 2:]])
-    return first + second
+    return ask("list_peers.py", paths)
 
 
 def held(value: Optional[dict]) -> Held:

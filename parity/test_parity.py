@@ -10,12 +10,9 @@ else the test fails with the seed and a minimal list of tags that reproduces it.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import subprocess
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Tuple
 
 import pytest
@@ -26,7 +23,7 @@ from fixtures.random_registry import History, Query
 from fixtures.registries import MONOREPO
 from fixtures.servers import SmartHttpServer
 from parity.conftest import HISTORIES, SEED
-from parity.peers_env import peers_python
+from parity.peers_env import ask
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NAMED_DIFFERENCES = ("unassigned-stage", "deregistered-latest", "deregistered-stage",
@@ -45,19 +42,7 @@ def ours(query: Query, repo: str) -> Optional[Dict[str, str]]:
 
 def ask_peers(jobs: List[dict]) -> List[dict]:
     """Answers of dvc.api and gto, from two peer processes working on halves of the jobs."""
-    python = os.environ.get("ARTIFACTS_SHOW_PEERS_PYTHON", peers_python())
-    if not os.path.exists(python):
-        pytest.fail(f"no peers at {python}: run `python parity/peers_env.py` (tox -e parity does)")
-
-    def run(part: List[dict]) -> List[dict]:
-        result = subprocess.run([python, os.path.join(HERE, "peers.py")], input=json.dumps(part),
-                                capture_output=True, text=True, check=True)
-        return json.loads(result.stdout)
-
-    halves = [jobs[: len(jobs) // 2], jobs[len(jobs) // 2:]]
-    with ThreadPoolExecutor(2) as pool:
-        first, second = pool.map(run, halves)
-    return first + second
+    return ask("peers.py", jobs)
 
 
 class Timeline:
