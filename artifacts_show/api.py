@@ -20,11 +20,9 @@ from .dvcyaml import Declaration
 from .errors import (
     ArtifactNotFoundError,
     ArtifactsShowError,
-    GitError,
     InvalidArgumentError,
     MalformedFileError,
     OutsideProjectError,
-    ShallowCheckoutError,
     UnsupportedContentError,
 )
 from .interpolation import DEFAULT_PARAMS_FILE
@@ -32,13 +30,13 @@ from .local import LocalRepository
 from .names import ArtifactName, parse_full_name, shown, spelled_otherwise, validate_stage
 from .registry import TagEvent, VersionEntry
 from .tags import Action, parse_tag, parse_tag_of, parse_version
-from .urls import LocalPath, RemoteUrl, classify
+from .upstream import ShallowCheckout, pushed_tag
+from .urls import RemoteUrl, classify
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple, TypeVar, Union
 
     from .objects import Files, Repository, TagDetails, TagName, TagRecord
-    from .remote import RemoteRepository
     from .shortcuts import Shortcut
     from .tags import RegistryTag, Version
 
@@ -167,6 +165,7 @@ class Registry:
         if isinstance(artifacts, str):
             raise InvalidArgumentError("artifacts must be a list of names, not one string")
         self._scope = None if artifacts is None else list(dict.fromkeys(map(parse_full_name, artifacts)))
+        self._in_scope = set(self._scope or ())
         self._warn = warn or _log_warning
         self._records: Optional[List[TagRecord]] = None
         self._tag_names: Optional[List[TagName]] = None
@@ -393,15 +392,14 @@ class Registry:
     ) -> Dict[Tuple[ArtifactName, str], Union[Declaration, ArtifactsShowError]]:
         """Each artifact's declaration at its commit (the files are at hand: its path was read)."""
         found: Dict[Tuple[ArtifactName, str], Union[Declaration, ArtifactsShowError]] = {}
+        documents: Dict[bytes, object] = {}
         for artifact, commit in wanted:
-            read_file = files().reader(commit)
             try:
-                content = read_file(artifact.dvcyaml_path)
-                if content is None:
+                declarations = _read_declarations(
+                    files().reader(commit), artifact.dvcyaml_path, commit, documents)
+                if declarations is None:
                     raise ArtifactNotFoundError(f"{artifact.dvcyaml_path} does not exist at commit {commit}")
-                found[(artifact, commit)] = dvcyaml.artifact_declaration(
-                    content, dvcyaml_path=artifact.dvcyaml_path, name=artifact.name, commit=commit,
-                    read_file=read_file)
+                found[(artifact, commit)] = declarations.declaration(artifact.name)
             except ANSWER_ERRORS as problem:
                 found[(artifact, commit)] = problem
         return found
@@ -416,7 +414,7 @@ class Registry:
         return self._records
 
     def _events(self, artifact: ArtifactName) -> List[registry.Event]:
-        if self._scope is not None and artifact not in self._scope:
+        if self._scope is not None and artifact not in self._in_scope:
             raise InvalidArgumentError(
                 f"artifact '{artifact}' is not one of this session's artifacts "
                 f"({', '.join(str(name) for name in self._scope)}); open a Registry for it, or for all"
@@ -556,7 +554,7 @@ class Registry:
             read_file = files().reader(commit)
             paths = remembered[(commit, dvcyaml_path)]
             try:
-                declarations = _declarations(read_file, dvcyaml_path, commit, documents)
+                declarations = _read_declarations(read_file, dvcyaml_path, commit, documents)
             except ANSWER_ERRORS as problem:  # a malformed file
                 found.update(((artifact, commit), problem) for artifact in artifacts)
                 continue
@@ -632,7 +630,7 @@ def open_repository(
 
     ``artifacts`` narrows the listing to those artifacts' tags (None: every tag).
     Refused values never reach git (see ``urls``). A shallow repository answers from
-    its upstream (see :class:`ShallowCheckout`). ``offline``: a remote answers from the
+    its upstream (see :class:`~.upstream.ShallowCheckout`). ``offline``: a remote answers from the
     cache alone. ``ARTIFACTS_SHOW_MAX_AGE`` lets a remote answer from a cached listing
     young enough, unless ``$GITHUB_REF`` names a tag of these artifacts it lacks.
     """
@@ -641,100 +639,9 @@ def open_repository(
     if isinstance(where, RemoteUrl):
         from .remote import RemoteRepository
 
-        return RemoteRepository(where, artifacts, offline=offline, max_age=max_age, seen_tags=_pushed_tag())
+        return RemoteRepository(where, artifacts, offline=offline, max_age=max_age, seen_tags=pushed_tag())
     local = LocalRepository(where.path, artifacts)
     return ShallowCheckout(local, artifacts, offline, max_age) if local.is_shallow else local
-
-
-def _pushed_tag() -> Tuple[str, ...]:
-    """The tag a CI job was started for (``GITHUB_REF=refs/tags/...``): it exists, whatever a
-    cached listing says."""
-    ref = os.environ.get("GITHUB_REF", "")
-    return (ref[len("refs/tags/"):],) if ref.startswith("refs/tags/") else ()
-
-
-class ShallowCheckout:
-    """A shallow repository, answered by its upstream.
-
-    A CI checkout is shallow and holds some tags or one: answering from them would
-    give a stage's commit from before a rollback. Its upstream's tags are listed
-    and read exactly as a remote lookup's (the per-URL cache, the artifact's tags by
-    prefix), with the checkout's own credentials for that URL, passed to git through
-    the environment; paths are reported as the checkout's (its sub-project, its
-    ``.dvc/config.local``). Nothing is written into the checkout. The checkout's own
-    registry tags are tags a cached listing must hold to be young enough.
-    """
-
-    is_remote = True
-
-    def __init__(
-        self, checkout: LocalRepository, artifacts: Optional[Sequence[ArtifactName]], offline: bool = False,
-        max_age: Optional[float] = None,
-    ) -> None:
-        self.subproject, self.worktree = checkout.subproject, checkout.worktree
-        upstream = checkout.upstream()
-        if upstream is None:
-            raise ShallowCheckoutError(
-                f"{checkout.path} is a shallow repository (a CI checkout?) with no remote to answer "
-                f"from, and its own tags may be incomplete{self._fixes('<remote>', None)}"
-            )
-        where = classify_upstream(upstream.url, upstream.folder)
-        self._failing = (f"this shallow checkout answers from its upstream, {upstream.remote} ({where}), "
-                         "since its own tags may be incomplete")
-        self._fixes_text = self._fixes(upstream.remote, where.url)
-        seen = [*_pushed_tag(), *(tag.name for tag in checkout.tags())] if max_age is not None else []
-        from .remote import RemoteRepository
-
-        self._upstream: RemoteRepository = self._explained(lambda: RemoteRepository(
-            where, artifacts, credentials=upstream.credentials, offline=offline, max_age=max_age,
-            seen_tags=seen))
-
-    @property
-    def listing_age(self) -> Optional[float]:
-        return self._upstream.listing_age
-
-    @staticmethod
-    def _fixes(remote: str, url: Optional[str]) -> str:
-        return (f": fetch its history and tags (`git fetch --unshallow --tags {remote}`), or give the "
-                f"registry's URL as repo (--repo {url or 'URL'})")
-
-    def _explained(self, work: Callable[[], T]) -> T:
-        try:
-            return work()
-        except GitError as failure:
-            raise ShallowCheckoutError(f"{failure}; {self._failing}{self._fixes_text}") from None
-
-    def tags(self) -> List[TagRecord]:
-        return self._explained(self._upstream.tags)
-
-    def tag_names(self) -> List[TagName]:
-        return self._explained(self._upstream.tag_names)
-
-    def files(self, commits: Sequence[str]) -> contextlib.AbstractContextManager[Files]:
-        return self._upstream.files(commits)
-
-    def tag_details(self, names: Sequence[str]) -> Dict[str, TagDetails]:
-        return self._explained(lambda: self._upstream.tag_details(names))
-
-    def close(self) -> None:
-        self._upstream.close()
-
-
-def classify_upstream(url: str, folder: str) -> RemoteUrl:
-    """A remote's URL as a remote lookup takes it: a path (relative to ``folder``, as git
-    takes it) becomes a ``file://`` URL, so that it is listed and read as any remote is."""
-    try:
-        where = classify(url)
-        if isinstance(where, LocalPath):
-            path = os.path.abspath(os.path.join(folder, where.path))
-            where = classify(path)
-            if isinstance(where, LocalPath):
-                where = classify(f"file://{path}")
-    except InvalidArgumentError as refused:
-        raise ShallowCheckoutError(
-            f"the upstream of this shallow checkout cannot be used: {refused}") from None
-    assert isinstance(where, RemoteUrl)
-    return where
 
 
 NO_TAGS_HINT = ("the repository has no tags at all. A clone made with --depth or --no-tags (the default of "
@@ -842,7 +749,7 @@ def _decode_paths(stored: Optional[bytes]) -> Dict[str, str]:
     return dict(zip(parts[::2], parts[1::2])) if len(parts) % 2 == 0 else {}
 
 
-def _declarations(
+def _read_declarations(
     read_file: Callable[[str], Optional[bytes]], dvcyaml_path: str, commit: str,
     documents: Dict[bytes, object],
 ) -> Optional[dvcyaml.Declarations]:

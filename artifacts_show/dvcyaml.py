@@ -3,7 +3,7 @@
 Pure: the other files interpolation needs (``params.yaml``, ``vars`` files)
 come through a callable, never through git. A lookup reads and checks only
 ``artifacts.<name>.path``; ``type``, ``desc``, ``labels`` and ``meta`` are read
-for ``--describe`` alone (:func:`artifact_declaration`).
+for ``--describe`` alone (:meth:`Declarations.declaration`).
 YAML is read as DVC's ruamel.yaml reads it by ``yaml12``; ``${...}`` and the
 context it reads are ``interpolation``'s.
 
@@ -39,7 +39,7 @@ from .interpolation import (
     load_context,
     refuse_interpolated_vars,
 )
-from .yaml12 import Where, kind_of, load_yaml
+from .yaml12 import Where, kind_of
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Optional, Tuple
@@ -48,19 +48,6 @@ if TYPE_CHECKING:
 
 _URL_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
 _WINDOWS_ABSOLUTE_RE = re.compile(r"[a-zA-Z]:[\\/]")
-
-
-def artifact_path(
-    content: bytes, *, dvcyaml_path: str, name: str, commit: str, read_file: FileReader
-) -> str:
-    """Return the path of artifact ``name`` declared in ``content``, relative to the git root.
-
-    ``dvcyaml_path`` is where the file lives (relative to the git root);
-    ``read_file`` reads other files at the same commit. URLs come back unchanged.
-    (:class:`Declarations` answers several names from one reading.)
-    """
-    where = Where(dvcyaml_path, commit)
-    return Declarations(load_yaml(content, where), where, read_file).path(name)
 
 
 class Declarations:
@@ -181,7 +168,7 @@ class Declaration(NamedTuple):
     """An artifact's declaration as DVC models it (``dvc.annotations.Artifact``), interpolated."""
 
     path: str
-    """Relative to the git root, as :func:`artifact_path` gives it."""
+    """Relative to the git root, as :meth:`Declarations.path` gives it."""
     type: Optional[str] = None
     desc: Optional[str] = None
     labels: Tuple[str, ...] = ()
@@ -191,14 +178,6 @@ class Declaration(NamedTuple):
     def annotations(self) -> Dict[str, Any]:
         """``type``, ``desc``, ``labels`` and ``meta``, as a JSON answer carries them."""
         return {"type": self.type, "desc": self.desc, "labels": list(self.labels), "meta": self.meta}
-
-
-def artifact_declaration(
-    content: bytes, *, dvcyaml_path: str, name: str, commit: str, read_file: FileReader
-) -> Declaration:
-    """The declaration of artifact ``name`` in ``content`` (see :meth:`Declarations.declaration`)."""
-    where = Where(dvcyaml_path, commit)
-    return Declarations(load_yaml(content, where), where, read_file).declaration(name)
 
 
 def _interpolated(value: Any, context: Callable[[], Dict[str, Any]], where: Where, field: str) -> Any:

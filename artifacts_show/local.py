@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from .names import ArtifactName
     from .objects import Files, TagDetails, TagRecord
 
+MANY_ARTIFACTS = 64
+"""Sessions of more artifacts list every tag of a repository on disk (benchmarks.cache, item 6)."""
+
 LOCAL_READS = {"GIT_ALLOW_PROTOCOL": ""}
 """The environment of git in the user's repository: no transport at all, so that a
 partial clone's missing object is reported, not fetched into it (a git without
@@ -36,7 +39,10 @@ class LocalRepository:
 
     def __init__(self, path: str, artifacts: Optional[Sequence[ArtifactName]] = None) -> None:
         self.path = os.path.abspath(path)
-        self._patterns = tag_patterns(artifacts)
+        # for-each-ref matches each ref against each pattern: past MANY_ARTIFACTS, listing every
+        # tag costs less (the other artifacts' events are then left out above)
+        many = artifacts is not None and len(artifacts) > MANY_ARTIFACTS
+        self._patterns = tag_patterns(None if many else artifacts)
         if not os.path.isdir(self.path):
             raise GitError(f"not a git repository: {self.path} is not a folder")
         output = git.run(["rev-parse", "--is-bare-repository", "--is-shallow-repository", "--show-prefix"],

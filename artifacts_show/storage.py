@@ -156,7 +156,7 @@ def data_url(
     """The URL of ``path``'s data in DVC remote storage, as recorded at ``commit``.
 
     Args:
-        path: relative to the git root, with '/' (as ``dvcyaml.artifact_path``
+        path: relative to the git root, with '/' (as ``dvcyaml.Declarations.path``
             gives it); a path that is already a URL comes back unchanged.
         listing: every file path at the commit (``git ls-tree -r --name-only``).
         read_file: the bytes of a regular file at the commit, None if absent.

@@ -11,8 +11,9 @@ from typing import Callable, Dict, Optional
 
 import pytest
 
-from artifacts_show.dvcyaml import artifact_path
+from artifacts_show.dvcyaml import Declarations
 from artifacts_show.storage import data_url
+from artifacts_show.yaml12 import Where, load_yaml
 from fixtures import ROOT
 from fixtures.builder import BuiltRepo
 from fixtures.registries import Lookup
@@ -129,6 +130,18 @@ DVC2 = f"outs:\n- md5: {H3}\n  size: 3\n  path: m.pkl\n"
 S3 = "[core]\n    remote = store\n['remote \"store\"']\n    url = s3://bucket/prefix\n"
 NEW = f"files/md5/01/{H3[2:]}"
 OLD = f"01/{H3[2:]}"
+
+
+def artifact_path(content: bytes, *, dvcyaml_path: str, name: str, commit: str, read_file) -> str:
+    """The path of artifact ``name`` that ``content`` (a dvc.yaml) declares, as a lookup reads it."""
+    where = Where(dvcyaml_path, commit)
+    return Declarations(load_yaml(content, where), where, read_file).path(name)
+
+
+def artifact_declaration(content: bytes, *, dvcyaml_path: str, name: str, commit: str, read_file):
+    """The declaration of artifact ``name`` that ``content`` holds, as ``--describe`` reads it."""
+    where = Where(dvcyaml_path, commit)
+    return Declarations(load_yaml(content, where), where, read_file).declaration(name)
 
 
 def path_of(content, name="m", dvcyaml="dvc.yaml", files=None):

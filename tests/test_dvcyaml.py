@@ -149,7 +149,7 @@ def test_backslash_paths_refused_like_their_slash_forms(dvcyaml, path, problem):
 
 
 def declaration_of(content, name="m", files=None):
-    from artifacts_show.dvcyaml import artifact_declaration
+    from tests.helpers import artifact_declaration
 
     files = files or {}
     return artifact_declaration(content.encode(), dvcyaml_path="sub/dvc.yaml", name=name, commit="c0ffee",

@@ -10,8 +10,7 @@ from artifacts_show import (
     ArtifactNotFoundError,
     MalformedFileError,
 )
-from artifacts_show.dvcyaml import artifact_path
-from tests.helpers import interpolated, path_of
+from tests.helpers import artifact_path, interpolated, path_of
 
 
 def test_interpolation_sources_and_order():
@@ -187,7 +186,7 @@ def test_backslashes_in_vars_file_names_are_characters():
 
 def test_an_alias_bomb_in_vars_is_looked_at_once_per_shared_node(monkeypatch):
     """Values are checked as DVC checks them, but each shared (aliased) list only once."""
-    from artifacts_show import dvcyaml, interpolation
+    from artifacts_show import interpolation
     from fixtures.hostile import BOMB
 
     calls = []
@@ -195,7 +194,7 @@ def test_an_alias_bomb_in_vars_is_looked_at_once_per_shared_node(monkeypatch):
     monkeypatch.setattr(interpolation, "_check_values", lambda *args: calls.append(1) or real(*args))
     content = (BOMB + "vars: [{i: *i}]\nartifacts: {m: {path: '${i}'}}\n").encode()
     with pytest.raises(MalformedFileError, match="must be a string, found a list"):
-        dvcyaml.artifact_path(content, dvcyaml_path="dvc.yaml", name="m", commit="c", read_file=lambda path: None)
+        artifact_path(content, dvcyaml_path="dvc.yaml", name="m", commit="c", read_file=lambda path: None)
     assert len(calls) < 200  # 9 levels of 10 aliases: 10**9 nodes if walked naively
 
 

@@ -43,3 +43,33 @@ def test_no_upstream_without_origin_or_an_only_remote(fp, tmp_path, remotes):
     fp.register(CONFIG_LIST, stdout=config_list(*(("local", f"remote.{name}.url", "u") for name in remotes)))
     assert LocalRepository(str(tmp_path)).upstream() is None
     assert len(fp.calls) == 3
+
+
+@pytest.mark.parametrize(("count", "patterns"), [(3, 9), (64, 192), (65, 1)])
+def test_many_artifacts_list_every_tag(tmp_path, monkeypatch, count, patterns):
+    """for-each-ref matches each ref against each pattern: past 64 artifacts one pattern, every
+    tag, costs less; the answers are the same."""
+    import subprocess
+
+    from artifacts_show import Registry
+    from fixtures.builder import Commit, Tag, build
+    from fixtures.builder import Registry as Data
+
+    names = [f"m{index}" for index in range(count)]
+    declared = "artifacts:\n" + "".join(f"  {name}:\n    path: {name}.pkl\n" for name in names)
+    built = build(Data([Commit("A", {"dvc.yaml": declared}), Commit("B", {"x": "1"})],
+                       [Tag(f"{name}@v1.0.0", "A") for name in names] + [Tag("other@v1.0.0", "B")]),
+                  str(tmp_path / "r"))
+    listed = []
+    real_popen = subprocess.Popen
+
+    def recording(args, *rest, **kwargs):
+        if list(args)[1:2] == ["for-each-ref"] and any(arg.startswith("--format=%(refname)") for arg in args):
+            listed.append([arg for arg in args[2:] if not arg.startswith("--")])
+        return real_popen(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", recording)
+    with Registry(built.path, artifacts=names) as registry:
+        results = registry.show_many([(name, None, None) for name in names])
+    assert [result["rev"] for result in results] == [built.commits["A"]] * count
+    assert [len(patterns_given) for patterns_given in listed] == [patterns]

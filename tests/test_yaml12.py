@@ -3,9 +3,8 @@
 import pytest
 
 from artifacts_show import MalformedFileError
-from artifacts_show.dvcyaml import artifact_path
 from artifacts_show.yaml12 import Where, load_yaml
-from tests.helpers import interpolated, path_of
+from tests.helpers import artifact_path, interpolated, path_of
 
 
 @pytest.mark.parametrize(
