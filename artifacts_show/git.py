@@ -504,6 +504,7 @@ class CatFileBatch:
         except subprocess.TimeoutExpired:
             _kill_group(self._process)
             self._process.wait()
+        self._stderr.said(1.0)  # git is gone: its last words (a trace) written out before we go on
         debug("%s (%.3f s)", _describe(self._args), time.monotonic() - self._started)
 
     def __enter__(self) -> CatFileBatch:

@@ -29,6 +29,8 @@ from fixtures import ROOT
 
 BUNDLE = os.path.join(ROOT, "fixtures", "example-registry.bundle")
 DIST_ENV = "ARTIFACTS_SHOW_DIST"
+SAFE = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+"""tarfile's data filter where Python has it (3.12 and later, late 3.9-3.11)."""
 NOT_RELEASED = (".gitignore",)
 JUNK = re.compile(r"(^|/)(__pycache__|[^/]*\.py[cod]|\.[^/]*_cache|\.hypothesis|\.tox|\.peers)(/|$)")
 
@@ -75,8 +77,7 @@ def build_here(out: str, tmp: str) -> None:
 
     sdist = backend("build_sdist", source)
     with tarfile.open(os.path.join(out, sdist)) as archive:
-        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # 3.12+, and late 3.9-3.11
-        archive.extractall(os.path.join(tmp, "unpacked"), **safe)
+        archive.extractall(os.path.join(tmp, "unpacked"), **SAFE)
     (unpacked,) = glob.glob(os.path.join(tmp, "unpacked", "*"))
     backend("build_wheel", unpacked)
 
@@ -159,7 +160,7 @@ def test_the_sdists_own_tests_pass_from_it(dists, tmp_path):
     unpacked (the README and its pages, the layers, the errors, the names)."""
     sdist, _ = dists
     with tarfile.open(sdist) as archive:
-        archive.extractall(tmp_path)
+        archive.extractall(tmp_path, **SAFE)
     (unpacked,) = glob.glob(str(tmp_path / "artifacts_show-*"))
     sample = ["tests/across/test_readme.py", "tests/across/test_layers.py", "tests/test_errors.py",
               "tests/test_names.py"]
