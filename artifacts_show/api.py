@@ -251,7 +251,7 @@ class Registry:
                     result.update(version=outcome.answer.version, tag=outcome.answer.tag)
                 if describe and outcome.answer:
                     key = (outcome.artifact, outcome.answer.commit)
-                    result.update(_unless_error(declarations[key]).annotations())
+                    result.update(_settled(declarations[key]).annotations())
                 results.append(result)
             except ANSWER_ERRORS as problem:
                 if not errors:
@@ -354,9 +354,9 @@ class Registry:
             declaration = self._declarations([key], files)[key] if describe else None
         return happened._replace(
             path=self._unless_spoilt(tag.name, "path", lambda: self._reported(_settled(path))),
-            url=None if url is None else self._unless_spoilt(tag.name, "url", lambda: _unless_error(url)),
+            url=None if url is None else self._unless_spoilt(tag.name, "url", lambda: _settled(url)),
             declaration=None if declaration is None else self._unless_spoilt(
-                tag.name, "declaration", lambda: _unless_error(declaration)))
+                tag.name, "declaration", lambda: _settled(declaration)))
 
     def _unless_spoilt(self, tag: str, what: str, get: Callable[[], T]) -> Optional[T]:
         """What ``get`` gives, or None and a warning saying why there is none."""
@@ -695,13 +695,8 @@ class _Outcome:
         return result
 
 
-def _settled(found: Union[str, ArtifactsShowError]) -> str:
-    if isinstance(found, ArtifactsShowError):
-        raise found
-    return found
-
-
-def _unless_error(found: Union[T, ArtifactsShowError]) -> T:
+def _settled(found: Union[T, ArtifactsShowError]) -> T:
+    """What was found, or the error that was found instead, raised."""
     if isinstance(found, ArtifactsShowError):
         raise found
     return found

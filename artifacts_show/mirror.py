@@ -17,8 +17,10 @@ lookups still reading it) and the workspace takes its place. No registry semanti
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import re
 import time
 
 from . import git
@@ -96,11 +98,11 @@ class Mirror:
     """The cache repository of one URL, and this lookup's workspace beside it."""
 
     def __init__(
-        self, remote: RemoteUrl, credentials: Sequence[Tuple[str, str]] = (), offline: bool = False
+        self, remote: RemoteUrl, patterns: Sequence[str] = (), credentials: Sequence[Tuple[str, str]] = (),
+        offline: bool = False,
     ) -> None:
-        self.remote = remote
-        self.offline = offline
-        """Nothing is fetched: a failure is not tried again (that would clone)."""
+        """``patterns``: the refspec patterns (``refs/tags/m@*``) this lookup lists."""
+        self.remote, self.patterns, self.offline = remote, list(patterns), offline
         self.fetch_env = remote_environment(remote, promisor=not remote.bundle, credentials=credentials)
         self.read_env = remote_environment(remote, promisor=False)
         self.cache = CacheFolder.open(remote.url)
@@ -110,9 +112,15 @@ class Mirror:
         """The workspace, where every git of this lookup runs; made by :meth:`start_workspace`."""
         self.borrowing = False
         """Whether the workspace borrows the shared repository's objects and refs."""
-        self.damaged = False
-        """Whether a workspace that borrows nothing answered where one that borrows failed."""
-        self._snapshot: Dict[str, str] = {}
+        self.snapshot: Dict[str, str] = {}
+        """The shared refs the workspace started from (name -> object id)."""
+        self.listed_before: Dict[str, float] = {}
+        """When the shared refs of each pattern were listed, read before they were copied (the
+        copy is at least as new as that)."""
+        self.listed_at: Optional[float] = None
+        """When this lookup's own listing began, once it is done; None if it made none."""
+        self._borrowed: Optional[Tuple[int, int]] = None  # the shared repository borrowed from
+        self._damaged: Optional[Tuple[int, int]] = None  # a shared repository found damaged
         self._scratch: Optional[CacheFolder] = None
         """A temporary folder for a workspace that works apart from the cache."""
 
@@ -122,35 +130,42 @@ class Mirror:
         return self._scratch is not None and self.path.startswith(self._scratch.path)
 
     @property
-    def snapshot(self) -> Dict[str, str]:
-        """The shared refs the workspace started from (name -> object id)."""
-        return self._snapshot
-
-    @property
     def shared(self) -> str:
         return self.cache.repo
 
     @property
     def listed(self) -> FactStore:
-        """When each tag pattern was last listed (in the shared repository: gone with it)."""
+        """When the refs of each tag pattern were listed (in the shared repository: gone with it)."""
         return _facts(self.shared)
 
     def shared_exists(self) -> bool:
         """Whether the shared repository is there; reads its object format if so."""
-        try:
-            with open(os.path.join(self.shared, "config"), "rb") as config:
-                self.object_format = "sha256" if b"objectformat = sha256" in config.read() else "sha1"
-        except OSError:
+        return os.path.isfile(os.path.join(self.shared, "HEAD")) and self.learn_object_format(self.shared)
+
+    def learn_object_format(self, repo: str) -> bool:
+        """Read the object format of ``repo`` (a clone learns the server's); False if it has no config."""
+        config = read_whole(os.path.join(repo, "config"))
+        if config is None:
             return False
-        return os.path.isfile(os.path.join(self.shared, "HEAD"))
+        self.object_format = "sha256" if b"objectformat = sha256" in config else "sha1"
+        return True
+
+    def listing_age(self) -> Optional[float]:
+        """Seconds since the oldest listing of the patterns the workspace started from; None if
+        one of them was never listed."""
+        times = [self.listed_before.get(pattern) for pattern in self.patterns]
+        if not times or None in times:
+            return None
+        return max(0.0, time.time() - min(time_ for time_ in times if time_ is not None))
 
     def start_workspace(self, borrow: bool = True) -> bool:
         """Make a new, empty workspace; return whether it borrows the shared repository.
 
-        The copies of ``packed-refs`` and ``shallow`` need no lock: publishing replaces each
-        file whole. A workspace that borrows nothing (there is no shared repository, it is
-        damaged, or it failed) starts empty: its first listing clones. Where the cache folder
-        cannot be written (full, read-only), the workspace is made in a temporary folder.
+        The copies need no lock: publishing replaces each file whole, ``shallow`` before
+        ``packed-refs`` (copied in the other order), and the listing times before both. A
+        workspace that borrows nothing (there is no shared repository, it is damaged, or it
+        failed) starts empty: its first listing clones. Where the cache folder cannot be
+        written (full, read-only), or for a retry apart, it is made in a temporary folder.
         """
         self.drop_workspace()
         if borrow:
@@ -159,36 +174,35 @@ class Mirror:
             except OSError as failure:
                 debug("no workspace in the cache of %s: %s", self.remote.url, failure)
                 self.drop_workspace()
-        self._scratch = self._scratch or CacheFolder.temporary()
-        return self._make_workspace(self._scratch, False)
+        try:
+            self._scratch = self._scratch or CacheFolder.temporary()
+            return self._make_workspace(self._scratch, False)
+        except OSError as failure:
+            raise GitError(f"no writable folder for the lookup's repository: "
+                           f"{failure.strerror or failure}") from None
 
     def _make_workspace(self, folder: CacheFolder, borrow: bool) -> bool:
         self.path = folder.new_workspace()
         self.borrowing = borrow and self.shared_exists()
+        self.snapshot, self.listed_before, self._borrowed = {}, {}, None
         if self.borrowing and not _sound(self.shared):
             debug("the cache of %s is damaged; it is set aside", self.remote.url)
-            self.borrowing, self.damaged = False, True
+            self.borrowing, self._damaged = False, _identity(self.shared)
         make_repository(self.path, self.object_format)
-        self._snapshot = {}
         if self.borrowing:
+            self._borrowed = _identity(self.shared)
+            for pattern in self.patterns:
+                when = _time(self.listed.get(pattern))
+                if when is not None:
+                    self.listed_before[pattern] = when
             write_whole(os.path.join(self.path, "objects", "info", "alternates"),
-                   os.path.join(self.shared, "objects").encode() + b"\n")
+                        os.path.join(self.shared, "objects").encode() + b"\n")
             for name in ("packed-refs", "shallow"):
                 content = read_whole(os.path.join(self.shared, name))
                 if content is not None:
                     write_whole(os.path.join(self.path, name), content)
-            self._snapshot = read_refs(self.path)
+            self.snapshot = read_refs(self.path)
         return self.borrowing
-
-    def record_listing(self, patterns: Sequence[str], when: float) -> None:
-        """Remember when ``patterns`` were listed: in the workspace (published with it, if it
-        becomes the shared repository) and in the shared repository if there is one (a fact is
-        written whole: no lock)."""
-        stamp = repr(when).encode()
-        shared = [self.listed] if self.shared_exists() and not self.damaged else []
-        for store in [*shared, _facts(self.path)]:
-            for pattern in patterns:
-                store.put(pattern, stamp)
 
     def start_clone(self, options: Sequence[str], refspecs: Sequence[str]) -> git.RunningGit:
         """Start making the workspace by ``git clone`` of ``refspecs``.
@@ -200,7 +214,7 @@ class Mirror:
         lets it take the refspecs at all).
         """
         self.cache.remove(self.path)  # git clone makes it
-        self.borrowing = False
+        self.borrowing, self.snapshot, self.listed_before = False, {}, {}
         return git.start(
             ["clone", "--quiet", "--bare", "--template=", "--no-tags", "--no-single-branch", *options,
              *(argument for refspec in refspecs for argument in ("-c", f"remote.origin.fetch={refspec}")),
@@ -226,59 +240,81 @@ class Mirror:
             stdin="".join(f"{want}\n" for want in wants).encode("utf-8", "surrogateescape"),
         )
 
-    def publish(self, patterns: Sequence[str]) -> None:
-        """Give the shared repository what the workspace fetched, under the URL's lock: the
-        workspace whole if there is no shared repository (or it was found damaged), else its
-        packs and the refs of ``patterns`` (refspec patterns: ``refs/tags/m@*``). Nothing to
-        give, no lock taken."""
+    def publish(self) -> None:
+        """Give the shared repository what the workspace fetched and listed, under the URL's
+        lock: the workspace whole if there is no shared repository (or the one found damaged
+        is still there), else its packs and, per pattern listed, its refs and when they were
+        listed, unless a newer listing of that pattern was published meanwhile. A workspace
+        that borrowed from a shared repository that is gone or was replaced gives nothing:
+        its objects are not all its own. Nothing to give, no lock taken."""
         if not self.path or not os.path.isdir(self.path):
             return
         packs = _packs(self.path)
-        refs = {name: value for name, value in read_refs(self.path).items() if matches(name, patterns)}
-        listed = {name: value for name, value in self._snapshot.items() if matches(name, patterns)}
-        if self.borrowing and not self.damaged and not packs and refs == listed:
+        if self.borrowing and not packs and self.listed_at is None:
             return
         try:
-            with self.cache.locked(PUBLISH_WAIT):
+            with self.cache.locked(PUBLISH_WAIT) as descriptor:
                 self.cache.remove_stale(STALE_SECONDS)
-                if self.damaged or not self.shared_exists():
-                    self.cache.set_aside_repo()
-                    write_whole(os.path.join(self.path, "objects", "info", "alternates"), b"")
-                    os.rename(self.path, self.shared)  # from a temporary folder: may fail, then
-                    self.path = ""  # the next lookup makes the shared repository
+                exists = self.shared_exists()
+                if self.borrowing and (not exists or _identity(self.shared) != self._borrowed):
+                    return
+                if not exists or (self._damaged is not None and _identity(self.shared) == self._damaged):
+                    self._become_shared()
                     return
                 for pack in packs:  # the index last: git finds a pack by it
                     for suffix in (".pack", ".rev", ".promisor", ".idx"):
                         source = os.path.join(self.path, "objects", "pack", pack + suffix)
                         if os.path.exists(source):
                             os.replace(source, os.path.join(self.shared, "objects", "pack", pack + suffix))
-                self._merge_refs(refs, patterns)
+                if self.listed_at is not None:
+                    self._merge_listing()
                 if len(_packs(self.shared)) > MAX_PACKS:
-                    self.repack()
+                    self.repack(descriptor)
         except CacheBusy as busy:
             debug("%s; not published", busy)
 
-    def _merge_refs(self, refs: Dict[str, str], patterns: Sequence[str]) -> None:
-        """The shared refs of ``patterns`` replaced by the workspace's; ``shallow`` joined."""
-        merged = {name.encode("utf-8", "surrogateescape"): value
-                  for name, value in read_refs(self.shared).items() if not matches(name, patterns)}
-        merged.update((name.encode("utf-8", "surrogateescape"), value) for name, value in refs.items())
-        lines = b"".join(b"%s %s\n" % (value.encode(), name) for name, value in sorted(merged.items()))
-        write_whole(os.path.join(self.shared, "packed-refs"), b"# pack-refs with: sorted \n" + lines)
+    def _become_shared(self) -> None:
+        """The workspace (which borrows nothing) in the shared repository's place: its refs
+        packed into one file, its listing times beside them; a damaged one set aside first."""
+        _pack_refs(self.path, read_refs(self.path))
+        if self.listed_at is not None:
+            for pattern in self.patterns:
+                _facts(self.path).put(pattern, repr(self.listed_at).encode())
+        self.cache.set_aside_repo()
+        _move_repository(self.path, self.shared)  # from a temporary folder, across file systems
+        self.path = ""
+
+    def _merge_listing(self) -> None:
+        """Per pattern whose shared listing is older than this one: the shared refs replaced by
+        the workspace's, then the time; ``shallow`` joined first (copied last)."""
+        newer = [pattern for pattern in self.patterns
+                 if (_time(self.listed.get(pattern)) or float("-inf")) < (self.listed_at or 0)]
         shallow: Set[bytes] = set()
         for repo in (self.shared, self.path):
             shallow.update(filter(None, (read_whole(os.path.join(repo, "shallow")) or b"").split(b"\n")))
         if shallow:
             write_whole(os.path.join(self.shared, "shallow"),
                         b"".join(sorted(line + b"\n" for line in shallow)))
+        refs = {name: value for name, value in read_refs(self.shared).items() if not matches(name, newer)}
+        refs.update((name, value) for name, value in read_refs(self.path).items() if matches(name, newer))
+        _pack_refs(self.shared, refs)
+        for pattern in newer:
+            self.listed.put(pattern, repr(self.listed_at).encode())
 
-    def repack(self) -> None:
-        """All packs of the shared repository into one; the caller holds the lock. Objects no
-        shared ref reaches are kept: a workspace that started from older refs may still read
-        them. (A partial repository: objects it lacks are promised, not missing.)"""
+    def repack(self, lock: Optional[int]) -> None:
+        """All packs of the shared repository into one; the caller holds the lock, whose
+        descriptor git holds too (were this process killed, the lock lasts as long as git).
+        Objects no shared ref reaches are kept: a workspace that started from older refs may
+        still read them. (A partial repository: objects it lacks are promised, not missing.)"""
         promisor = git.config_env([("remote.origin.promisor", "true"),
                                    ("remote.origin.partialclonefilter", "blob:none"), ("gc.auto", "0")])
-        git.run(["repack", "-a", "-d", "-q", "--keep-unreachable"], cwd=self.shared, env=promisor)
+        git.run(["repack", "-a", "-d", "-q", "--keep-unreachable"], cwd=self.shared, env=promisor,
+                pass_fds=() if lock is None else (lock,))
+
+    def judge_damaged(self) -> None:
+        """The shared repository the workspace borrowed from is damaged: it is set aside when
+        this lookup publishes, if it is still the one there."""
+        self._damaged = self._borrowed
 
     def drop_workspace(self) -> None:
         if self.path:
@@ -290,6 +326,47 @@ class Mirror:
         if self._scratch is not None:
             self._scratch.close()
         self.cache.close()
+
+
+def _identity(path: str) -> Optional[Tuple[int, int]]:
+    """Which folder ``path`` is (device, inode): a repository renamed aside and made anew is
+    another one at the same path."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _time(stored: Optional[bytes]) -> Optional[float]:
+    try:
+        return float(stored) if stored else None
+    except ValueError:
+        return None
+
+
+def _pack_refs(repo: str, refs: Dict[str, str]) -> None:
+    """``refs`` as the repository's one ``packed-refs`` file, and no loose ref left to win over it."""
+    lines = b"".join(b"%s %s\n" % (value.encode(), name.encode("utf-8", "surrogateescape"))
+                     for name, value in sorted(refs.items(), key=lambda item: item[0].encode(
+                         "utf-8", "surrogateescape")))
+    write_whole(os.path.join(repo, "packed-refs"), b"# pack-refs with: sorted \n" + lines)
+    for folder, _, names in os.walk(os.path.join(repo, "refs")):
+        for name in names:
+            with contextlib.suppress(OSError):
+                os.remove(os.path.join(folder, name))
+
+
+def _move_repository(source: str, target: str) -> None:
+    """Move a repository folder to ``target``, copied first where it is on another file system."""
+    try:
+        os.rename(source, target)
+    except OSError:
+        import shutil
+
+        staging = f"{target}.{os.getpid()}.tmp"
+        shutil.copytree(source, staging, symlinks=True)
+        os.rename(staging, target)
 
 
 def _facts(repo: str) -> FactStore:
@@ -334,20 +411,27 @@ def matches(ref: str, patterns: Sequence[str]) -> bool:
 
 def _sound(repo: str) -> bool:
     """What git checks first of a repository and its packs: a ``HEAD``, and each pack and index
-    beginning with their signatures. Damage inside a pack shows when it is read."""
-    head = read_whole(os.path.join(repo, "HEAD")) or b""
-    if not head.startswith(b"ref: refs/") and len(head.strip()) not in (40, 64):
+    beginning with their signatures. Damage inside a pack shows when it is read; a file gone
+    meanwhile (a repack, the repository set aside) is no damage."""
+    head = read_whole(os.path.join(repo, "HEAD"))
+    if head is not None and not head.startswith(b"ref: refs/") and len(head.strip()) not in (40, 64):
         return False
     folder = os.path.join(repo, "objects", "pack")
     for pack in _packs(repo):
         for suffix, signature in ((".idx", b"\xfftOc\x00\x00\x00\x02"), (".pack", b"PACK")):
-            try:
-                with open(os.path.join(folder, pack + suffix), "rb") as handle:
-                    if handle.read(len(signature)) != signature:
-                        return False
-            except OSError:
+            found = read_start(os.path.join(folder, pack + suffix), len(signature))
+            if found is not None and found != signature:
                 return False
     return True
+
+
+def read_start(path: str, size: int) -> Optional[bytes]:
+    """The first ``size`` bytes of a file; None if it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(size)
+    except OSError:
+        return None
 
 
 def _packs(repo: str) -> List[str]:
@@ -365,8 +449,10 @@ def despite_the_cache(mirror: Mirror, work: Callable[[], T], reset: Callable[[],
     ref file): it is set aside when this lookup publishes.
 
     A failure of the server itself (unreachable, a wrong token) fails both tries the same
-    way, the first error is the one reported, and the cache stays as it was. Timeouts are
-    not tried again. ``reset`` stops what ``work`` left running first.
+    way, the first error is the one reported, and the cache stays as it was; so does one that
+    went away by itself (a retry that works after a reset connection says nothing of the
+    cache: only git's words for a damaged repository do). Timeouts are not tried again.
+    ``reset`` stops what ``work`` left running first.
     """
     try:
         return work()
@@ -385,8 +471,17 @@ def despite_the_cache(mirror: Mirror, work: Callable[[], T], reset: Callable[[],
         except GitError:
             raise first from None
         debug("the cache of %s did not serve (%s)", mirror.remote.url, first)
-        mirror.damaged = borrowed
+        if borrowed and _LOCAL_DAMAGE.search(str(first)):
+            mirror.judge_damaged()
         return result
+
+
+_LOCAL_DAMAGE = re.compile(
+    r"corrupt|bad object|missing object|unable to read|inflate|packfile|index file|invalid object|"
+    r"not a git repository|loose object|packed-refs|did not receive expected object|bad tree|bad commit",
+    re.IGNORECASE,
+)
+"""What git says of a damaged repository (not of a server or a network)."""
 
 
 def fetch_options(*, depth: bool, tree_filter: str, bundle: bool) -> List[str]:
@@ -394,16 +489,3 @@ def fetch_options(*, depth: bool, tree_filter: str, bundle: bool) -> List[str]:
     if bundle:
         return []
     return [*(["--depth=1"] if depth else []), f"--filter={tree_filter}"]
-
-
-def listing_age(mirror: Mirror, patterns: Sequence[str]) -> Optional[float]:
-    """Seconds since the oldest listing of ``patterns`` in the shared repository; None if one
-    was never listed."""
-    times = []
-    for pattern in patterns:
-        stored = mirror.listed.get(pattern)
-        try:
-            times.append(float(stored or b""))
-        except ValueError:
-            return None
-    return max(0.0, time.time() - min(times)) if times else None

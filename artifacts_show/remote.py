@@ -24,8 +24,16 @@ import time
 from . import git
 from ._speed import TYPE_CHECKING, debug
 from .errors import GitError, GitTimeoutError
-from .mirror import Mirror, despite_the_cache, fetch_options, listing_age, matches
-from .objects import MAX_FILE_BYTES, CommitFiles, list_tags, parse_ls_remote, tag_patterns, tag_refspecs
+from .mirror import Mirror, despite_the_cache, fetch_options, matches
+from .objects import (
+    MAX_FILE_BYTES,
+    CommitFiles,
+    TagName,
+    list_tags,
+    parse_ls_remote,
+    tag_patterns,
+    tag_refspecs,
+)
 
 if TYPE_CHECKING:
     from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
@@ -66,7 +74,7 @@ class RemoteRepository:
         self._collector: Optional[threading.Thread] = None
         self._collected: List[Union[List[TagRecord], BaseException]] = []
         self._tag_of: Dict[str, str] = {}  # commit -> a tag of it, to fetch it by
-        self.mirror = Mirror(remote, credentials, offline=offline)
+        self.mirror = Mirror(remote, self._refspecs, credentials, offline=offline)
         debug("%s: tags %s, cache %s", remote.url, " ".join(self._refspecs), self.mirror.cache.path)
         if not self._refspecs:  # no tag can have such a name
             return
@@ -101,7 +109,7 @@ class RemoteRepository:
     def _cached_listing_serves(self) -> bool:
         """Whether the workspace's copy of the last listing answers without a request: offline
         (there must be one), or younger than ``max_age`` and lacking no tag known to exist."""
-        age = listing_age(self.mirror, self._refspecs) if self.mirror.borrowing else None
+        age = self.mirror.listing_age() if self.mirror.borrowing else None
         if self._offline:
             if age is None:
                 raise GitError(
@@ -126,7 +134,7 @@ class RemoteRepository:
         self._started_at = time.time()
         refspecs = [f"+{pattern}:{pattern}" for pattern in self._refspecs]
         borrowing = self.mirror.borrowing
-        first = not borrowing or any(self.mirror.listed.get(pattern) is None for pattern in self._refspecs)
+        first = not borrowing or any(pattern not in self.mirror.listed_before for pattern in self._refspecs)
         tree_filter = self._first_listing_filter() if first else "tree:0"
         options = fetch_options(depth=first, tree_filter=tree_filter, bundle=self.remote.bundle)
         if first and (self._every_tag or not borrowing):
@@ -150,8 +158,8 @@ class RemoteRepository:
             if self._running is not None:
                 # exit 1 with nothing said (or an empty "error:", with --atomic): no tag matched
                 self._running.output(silent_failure_ok=True)
-                self.mirror.shared_exists()  # learns the object format of a repository made meanwhile
-                self.mirror.record_listing(self._refspecs, self._started_at)
+                self.mirror.learn_object_format(self.mirror.path)  # a clone's: the server's
+                self.mirror.listed_at = self._started_at
             return list_tags(self.mirror.path, self._patterns, self.mirror.read_env)
         finally:
             self._end_listing()
@@ -183,8 +191,9 @@ class RemoteRepository:
         return records
 
     def tag_names(self) -> List[TagName]:
-        if self._offline:
-            return []  # what the cache holds was said: nothing else is known offline
+        if self._offline:  # what the cache's copy of the registry's tags holds, no more
+            return [TagName(name[len("refs/tags/"):], True) for name in sorted(self.mirror.snapshot)
+                    if name.startswith("refs/tags/")]
         output = git.run(["ls-remote", "--tags", "--", self.remote.url], cwd=self.mirror.cache.path,
                          env=self.mirror.fetch_env)  # not in the user's repository: its config is not ours
         return parse_ls_remote(output, peeled=not self.remote.bundle)
@@ -225,14 +234,15 @@ class RemoteRepository:
 
     def close(self) -> None:
         """Stop what still runs, give the cache what this session fetched, drop the workspace."""
+        running = self._running  # the collector may end it meanwhile
         if self._collector is not None:  # a listing no longer wanted
-            if self._running is not None:
-                self._running.kill()
+            if running is not None:
+                running.kill()
             self._collector.join()
             self._collector = None
         self._end_listing()
         try:
-            self.mirror.publish(self._refspecs)
+            self.mirror.publish()
         except (OSError, GitError) as failure:  # the answer is given; the cache learns it next time
             debug("%s: not published: %s", self.remote.url, failure)
         finally:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from artifacts_show import artifacts_show
 from fixtures import ROOT
 from fixtures.servers import SmartHttpServer
@@ -135,3 +137,105 @@ def test_the_cache_stays_small_after_hundreds_of_pushes(tmp_path, monkeypatch):
     assert shared["in-pack"] <= 2 * blobless["in-pack"], (shared, blobless)
     assert len(os.listdir(tmp_path / "cache" / "memo")) <= 40
     assert os.listdir(os.path.join(folder, "work")) == []
+
+
+def promote(base, tag: str, commit: str) -> None:
+    env = dict(os.environ, GIT_COMMITTER_NAME="ci", GIT_COMMITTER_EMAIL="ci@example.com")
+    subprocess.run(["git", "tag", "-a", "-m", "promote", tag, base[1].commits[commit]], cwd=base[1].path,
+                   env=env, check=True)
+
+
+def test_a_session_that_answered_from_the_cache_never_publishes_its_old_refs(base, public, tmp_path, monkeypatch):
+    """B answers from a young cached listing; C lists a tag pushed since and publishes it; B then
+    fetches files and publishes them: the cache keeps C's refs, and offline answers C's commit."""
+    from artifacts_show import Registry
+
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    url = public.url("example.git")
+    assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits["churn-1"]
+    monkeypatch.setenv("ARTIFACTS_SHOW_MAX_AGE", "3600")
+    try:
+        with Registry(url, artifacts=[PROD[0]]) as late:
+            assert late.show(PROD[0], stage="prod")["rev"] == base[1].commits["churn-1"]  # the cache's
+            promote(base, "churn-model#prod#8", "churn-3")
+            monkeypatch.setenv("ARTIFACTS_SHOW_MAX_AGE", "0")
+            assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits["churn-3"]
+            assert late.url(PROD[0], version="v1.1.0-rc.1")  # fetches a .dvc file: a pack to publish
+        monkeypatch.delenv("ARTIFACTS_SHOW_MAX_AGE")
+        monkeypatch.setenv("ARTIFACTS_SHOW_OFFLINE", "1")
+        assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits["churn-3"]
+    finally:
+        subprocess.run(["git", "tag", "-d", "churn-model#prod#8"], cwd=base[1].path, capture_output=True)
+
+
+def test_an_older_listing_published_last_never_wins_over_a_newer_one(base, public, tmp_path, monkeypatch):
+    """B lists, a tag is pushed, C lists it and publishes, B publishes last: the cache keeps C's
+    refs and C's time, and offline answers C's commit."""
+    from artifacts_show import Registry
+
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    url = public.url("example.git")
+    assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits["churn-1"]
+    try:
+        with Registry(url, artifacts=[PROD[0]]) as early:
+            assert early.show(PROD[0], stage="prod")["rev"] == base[1].commits["churn-1"]  # listed now
+            promote(base, "churn-model#prod#8", "churn-3")
+            time.sleep(0.05)
+            assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits["churn-3"]
+            assert early.url(PROD[0], version="v1.1.0-rc.1")  # a pack to publish, after C's
+        monkeypatch.setenv("ARTIFACTS_SHOW_OFFLINE", "1")
+        assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits["churn-3"]
+    finally:
+        subprocess.run(["git", "tag", "-d", "churn-model#prod#8"], cwd=base[1].path, capture_output=True)
+
+
+def test_a_workspace_whose_shared_repository_was_replaced_publishes_nothing_into_the_new_one(
+        base, public, tmp_path, monkeypatch):
+    from artifacts_show import Registry
+
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    url = public.url("example.git")
+    assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits["churn-1"]
+    (folder,) = [entry.path for entry in os.scandir(tmp_path / "cache") if entry.name != "memo"]
+    shared = os.path.join(folder, "repo.git")
+    with Registry(url, artifacts=[PROD[0]]) as session:
+        session.show(PROD[0], stage="prod")
+        os.rename(shared, shared + ".aside")  # another lookup set it aside and made a new one
+        shutil.copytree(shared + ".aside", shared)
+        before = sorted(os.listdir(os.path.join(shared, "objects", "pack")))
+        assert session.url(PROD[0], version="v1.1.0-rc.1")
+    assert sorted(os.listdir(os.path.join(shared, "objects", "pack"))) == before
+
+
+@pytest.mark.parametrize(("said", "damaged"), [
+    ("fatal: unable to access 'http://h/r.git/': Recv failure: Connection reset by peer (git fetch)", False),
+    ("error: RPC failed; HTTP 502 (git fetch)", False),
+    ("fatal: packed object 1234 (stored in ./objects/pack/pack-1.pack) is corrupt (git fetch)", True),
+    ("fatal: missing object 1234 for refs/tags/m@v1.0.0 (git for-each-ref)", True),
+])
+def test_only_a_damaged_repository_is_set_aside_after_a_retry_that_works(said, damaged):
+    from artifacts_show import GitError
+    from artifacts_show.mirror import despite_the_cache
+
+    class Workspace:
+        offline, apart, borrowing, judged = False, False, True, False
+
+        def start_workspace(self, borrow):
+            self.borrowing = borrow
+
+        def judge_damaged(self):
+            self.judged = True
+
+        remote = type("Remote", (), {"url": "http://h/r.git"})
+
+    tries = []
+
+    def work():
+        tries.append(1)
+        if len(tries) == 1:
+            raise GitError(said)
+        return "answer"
+
+    mirror = Workspace()
+    assert despite_the_cache(mirror, work, lambda: None) == "answer"
+    assert (len(tries), mirror.judged) == (2, damaged)
