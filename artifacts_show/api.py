@@ -20,6 +20,7 @@ from .dvcyaml import Declaration
 from .errors import (
     ArtifactNotFoundError,
     ArtifactsShowError,
+    GitError,
     InvalidArgumentError,
     MalformedFileError,
     OutsideProjectError,
@@ -342,6 +343,8 @@ class Registry:
         if remote is not None:
             validate_remote(remote)
         happened = registry.tag_event(tag.artifact, self._events(tag.artifact), tag.name)
+        if happened is None and self._repository.listing_age is not None:
+            happened = self._event_listed_anew(tag)
         if happened is None:
             raise ArtifactNotFoundError(
                 f"'{tag.name}' is not an annotated tag of the repository: there is no such tag, or it "
@@ -357,6 +360,18 @@ class Registry:
             url=None if url is None else self._unless_spoilt(tag.name, "url", lambda: _settled(url)),
             declaration=None if declaration is None else self._unless_spoilt(
                 tag.name, "declaration", lambda: _settled(declaration)))
+
+    def _event_listed_anew(self, tag: RegistryTag) -> Optional[TagEvent]:
+        """The event of ``tag``, which a cached listing lacks, from a listing made now: the
+        tag a deploy was started for is newer than the cache, and "no such tag" would skip
+        the deploy. Offline, that cannot be known: a GitError says so (exit 3, not 1)."""
+        if self._offline:
+            age = _duration(self._repository.listing_age or 0)
+            raise GitError(f"offline, and the cache's listing of the tags, made {age} ago, lacks "
+                           f"'{tag.name}': whether it is a registry tag is known only online")
+        self._repository.list_anew()
+        self._records = self._by_artifact = None
+        return registry.tag_event(tag.artifact, self._events(tag.artifact), tag.name)
 
     def _unless_spoilt(self, tag: str, what: str, get: Callable[[], T]) -> Optional[T]:
         """What ``get`` gives, or None and a warning saying why there is none."""

@@ -32,30 +32,43 @@ OFFLINE_ENV = "ARTIFACTS_SHOW_OFFLINE"
 MAX_AGE_ENV = "ARTIFACTS_SHOW_MAX_AGE"
 
 
+def flag_in_env(name: str) -> bool:
+    """Whether the environment variable ``name`` is set to a value that means yes: any but
+    empty, ``0``, ``false``, ``no`` and ``off`` (in any case)."""
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
 def offline_requested() -> bool:
     """``ARTIFACTS_SHOW_OFFLINE=1``: answer from the cache alone, with no network at all."""
-    return os.environ.get(OFFLINE_ENV, "") not in ("", "0")
+    return flag_in_env(OFFLINE_ENV)
 
 
-def max_age_seconds() -> Optional[float]:
-    """``ARTIFACTS_SHOW_MAX_AGE``: a cached listing younger than that many seconds is used
-    without asking the server; None when unset."""
-    raw = os.environ.get(MAX_AGE_ENV, "")
+def seconds_in_env(name: str, *, zero_allowed: bool) -> Optional[float]:
+    """A number of seconds from the environment variable ``name``; None when unset. A value
+    that is no finite number (or is 0 where ``zero_allowed`` is false) is refused by name."""
+    raw = os.environ.get(name, "")
     if not raw:
         return None
     try:
         value = float(raw)
     except ValueError:
         value = -1.0
-    if not 0 <= value < float("inf"):
-        raise InvalidArgumentError(f"{MAX_AGE_ENV} must be a number of seconds, not {raw!r}")
+    if not (0 <= value if zero_allowed else 0 < value) or value == float("inf"):
+        kind = "a number of seconds" if zero_allowed else "a positive number of seconds"
+        raise InvalidArgumentError(f"{name} must be {kind}, not {raw!r}")
     return value
+
+
+def max_age_seconds() -> Optional[float]:
+    """``ARTIFACTS_SHOW_MAX_AGE``: a cached listing younger than that many seconds is used
+    without asking the server; None when unset."""
+    return seconds_in_env(MAX_AGE_ENV, zero_allowed=True)
 
 
 def cache_root() -> Optional[str]:
     """Where caches live; None when caching is disabled (``ARTIFACTS_SHOW_NO_CACHE=1``) or
     there is no home to keep them in (each lookup then works in a temporary folder)."""
-    if os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
+    if flag_in_env(NO_CACHE_ENV):
         return None
     configured = os.environ.get(CACHE_DIR_ENV)
     if configured:

@@ -42,7 +42,7 @@ from .interpolation import (
 from .yaml12 import Where, kind_of
 
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Optional, Tuple
+    from typing import Any, Callable, Dict, Optional, Set, Tuple
 
     from .yaml12 import FileReader
 
@@ -183,8 +183,9 @@ class Declaration(NamedTuple):
 def _interpolated(value: Any, context: Callable[[], Dict[str, Any]], where: Where, field: str) -> Any:
     """``value`` with ``${...}`` interpolated in every string of it (keys too), as plain JSON
     values (text for the others); at most MAX_INTERPOLATED of them, counting an alias at each
-    use (a small file can hold a mapping of billions)."""
+    use (a small file can hold a mapping of billions), and none holding itself (``&a [*a]``)."""
     budget = [MAX_INTERPOLATED]
+    inside: Set[int] = set()  # the collections being walked, by id
 
     def walk(item: Any, interpolating: bool) -> Any:
         budget[0] -= 1
@@ -195,10 +196,17 @@ def _interpolated(value: Any, context: Callable[[], Dict[str, Any]], where: Wher
                 return item
             resolved = interpolate(item, context, where, field)
             return resolved if isinstance(resolved, str) else walk(resolved, False)  # ``${x}`` alone
-        if isinstance(item, dict):
-            return {str(walk(key, interpolating)): walk(inner, interpolating) for key, inner in item.items()}
-        if isinstance(item, (list, tuple)):
-            return [walk(inner, interpolating) for inner in item]
+        if isinstance(item, (dict, list, tuple)):
+            if id(item) in inside:
+                raise where.error(f"{field} holds itself (a YAML alias inside what it names)")
+            inside.add(id(item))
+            try:
+                if isinstance(item, dict):
+                    return {_json_key(walk(key, interpolating)): walk(inner, interpolating)
+                            for key, inner in item.items()}
+                return [walk(inner, interpolating) for inner in item]
+            finally:
+                inside.discard(id(item))
         if item is None or isinstance(item, (bool, int)):
             return item
         if isinstance(item, float) and abs(item) != float("inf") and item == item:
@@ -206,3 +214,13 @@ def _interpolated(value: Any, context: Callable[[], Dict[str, Any]], where: Wher
         return str(item)  # what JSON cannot hold: infinities, bytes of !!binary, ...
 
     return walk(value, True)
+
+
+def _json_key(key: Any) -> str:
+    """A mapping key as JSON writes one (``null``, ``true``, ``1.5``), where Python's text of it
+    differs (``None``, ``True``)."""
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)

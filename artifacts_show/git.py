@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 
 from . import cache
 from ._speed import TYPE_CHECKING, debug, executable_identity
-from .errors import GitError, GitTimeoutError, InvalidArgumentError
+from .errors import GitError, GitTimeoutError
 from .urls import redact
 
 if TYPE_CHECKING:
@@ -37,16 +37,8 @@ DEFAULT_TIMEOUT = 60.0
 
 def timeout_seconds() -> float:
     """The timeout of one git process, from ``ARTIFACTS_SHOW_TIMEOUT`` (default 60)."""
-    raw = os.environ.get(TIMEOUT_ENV, "")
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not value > 0 or value == float("inf"):
-        raise InvalidArgumentError(f"{TIMEOUT_ENV} must be a positive number of seconds, not {raw!r}")
-    return value
+    value = cache.seconds_in_env(TIMEOUT_ENV, zero_allowed=False)
+    return DEFAULT_TIMEOUT if value is None else value
 
 
 _KEPT_GIT_VARIABLES = frozenset({

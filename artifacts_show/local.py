@@ -57,6 +57,9 @@ class LocalRepository:
         self.worktree = None if bare else _top_folder(self.path, prefix)
         self._tag_of: Dict[str, str] = {}  # commit -> a tag of it, to name in messages
 
+    def list_anew(self) -> None:
+        """Its listing is made now, always (``listing_age`` is None): nothing to forget."""
+
     def tags(self) -> List[TagRecord]:
         if not self._patterns:  # no tag can match
             return []

@@ -67,6 +67,9 @@ if TYPE_CHECKING:  # types for the api; nothing at run time
         def listing_age(self) -> Optional[float]:
             """Seconds since the cached listing of its tags was made; None if listed now."""
 
+        def list_anew(self) -> None:
+            """Make the next :meth:`tags` ask the server where a cached listing served."""
+
         def tags(self) -> List[TagRecord]:
             """Annotated tags of commits (through tags of tags too), of the artifacts the
             repository was opened for, dated."""

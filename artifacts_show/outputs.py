@@ -19,20 +19,23 @@ if TYPE_CHECKING:
 PREFIX = "ARTIFACT_"
 
 
-def _utf8(outputs: Mapping[str, str]) -> None:
-    """The three forms are UTF-8 text: a value holding bytes that are not (a file name) is refused."""
+def _text(outputs: Mapping[str, str]) -> None:
+    """The three forms are UTF-8 text for environment variables: a value holding bytes that are
+    not UTF-8 (a file name) or a NUL (which no variable holds: shells drop it) is refused."""
     for key, value in outputs.items():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise ValueError(f"the {key} {value!r} is not UTF-8 text, which CI outputs are") from None
+        if "\0" in value:
+            raise ValueError(f"the {key} {value!r} holds a NUL, which no environment variable can hold")
 
 
 def github(outputs: Mapping[str, str]) -> str:
     """Lines for ``$GITHUB_OUTPUT``, each value in the multi-line form (``key<<DELIMITER``, the
     value, ``DELIMITER``) with a random delimiter that occurs in no value: no value, whatever
     its lines, can end its own output or set another."""
-    _utf8(outputs)
+    _text(outputs)
     while True:
         delimiter = f"ghadelimiter_{os.urandom(16).hex()}"
         if not any(delimiter in value for value in outputs.values()):
@@ -45,7 +48,7 @@ def shell(outputs: Mapping[str, str]) -> List[str]:
     variables and runs nothing, whatever quotes, ``$(...)``, backticks or lines a value holds."""
     import shlex
 
-    _utf8(outputs)
+    _text(outputs)
     return [f"{PREFIX}{key.upper()}={shlex.quote(value)}" for key, value in outputs.items()]
 
 
@@ -60,7 +63,7 @@ def dotenv(outputs: Mapping[str, str]) -> List[str]:
     """``ARTIFACT_PATH=...`` lines for GitLab's ``artifacts:reports:dotenv``, unquoted (GitLab
     keeps quotes as they are); a value it cannot carry as it is (see DOTENV_REFUSED; white space
     at either end, which GitLab strips) is refused."""
-    _utf8(outputs)
+    _text(outputs)
     for key, value in outputs.items():
         refused = [name for character, name in DOTENV_REFUSED.items() if character in value]
         if value != value.strip():

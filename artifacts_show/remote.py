@@ -190,6 +190,12 @@ class RemoteRepository:
             self._tag_of.setdefault(record.commit, record.name)
         return records
 
+    def list_anew(self) -> None:
+        """Not offline: the cached listing, young enough for ``max_age``, lacks a tag the
+        caller was asked about; the next :meth:`tags` asks the server."""
+        assert not self._offline
+        self._max_age, self.listing_age = None, None
+
     def tag_names(self) -> List[TagName]:
         if self._offline:  # what the cache's copy of the registry's tags holds, no more
             return [TagName(name[len("refs/tags/"):], True) for name in sorted(self.mirror.snapshot)

@@ -87,6 +87,9 @@ class ShallowCheckout:
     def tags(self) -> List[TagRecord]:
         return self._explained(self._upstream.tags)
 
+    def list_anew(self) -> None:
+        self._upstream.list_anew()
+
     def tag_names(self) -> List[TagName]:
         return self._explained(self._upstream.tag_names)
 

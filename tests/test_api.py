@@ -79,16 +79,22 @@ SUBPROJECT = Registry([
 
 
 @pytest.mark.parametrize(
-    ("where", "name", "expected"),
+    ("registry", "where", "name", "expected"),
     [
-        ("", "sub:m", "sub/models/m.pkl"),  # from the git root: relative to it
-        ("sub", "sub:m", "models/m.pkl"),  # inside the sub-project: relative to it, as DVC does
-        ("sub/models", "sub:m", "models/m.pkl"),
-        ("", "m", "models/m.pkl"),
+        ("subproject", "", "sub:m", "sub/models/m.pkl"),  # from the git root: relative to it
+        ("subproject", "sub", "sub:m", "models/m.pkl"),  # inside the sub-project: relative to it, as DVC does
+        ("subproject", "sub/models", "sub:m", "models/m.pkl"),
+        ("subproject", "", "m", "models/m.pkl"),
+        ("monorepo", "deep", "deep/proj2:xmodel", "proj2/m/x.bin"),  # no .dvc at or above: to repo
+        ("monorepo", "deep/proj2", "deep/proj2:xmodel", "m/x.bin"),
+        ("monorepo", "deep/proj2/m", "deep/proj2:xmodel", "m/x.bin"),  # the nearest .dvc above repo
+        ("monorepo", "", "deep/proj2:xmodel", "deep/proj2/m/x.bin"),
+        ("monorepo", "", "deep/proj2:up", "proj1/models/m.pkl"),
+        ("monorepo", "proj1", "proj1:m", "models/m.pkl"),
     ],
 )
-def test_dvc_subproject(build_registry, where, name, expected):
-    built = build_registry("subproject", SUBPROJECT)
+def test_paths_are_relative_to_the_dvc_project_of_repo(build_registry, registry, where, name, expected):
+    built = build_registry(registry, {"subproject": SUBPROJECT, "monorepo": MONOREPO}[registry])
     result = artifacts_show(name, repo=os.path.join(built.path, where))
     assert result == {"path": expected.replace("/", os.sep), "rev": built.commits["A"]}
 
@@ -97,23 +103,6 @@ def test_artifact_outside_the_subproject_is_an_error(build_registry):
     built = build_registry("subproject", SUBPROJECT)
     with pytest.raises(OutsideProjectError, match="outside the DVC sub-project sub"):
         artifacts_show("m", repo=os.path.join(built.path, "sub"))
-
-
-@pytest.mark.parametrize(
-    ("where", "name", "expected"),
-    [
-        ("deep", "deep/proj2:xmodel", "proj2/m/x.bin"),  # no .dvc at or above: relative to repo itself
-        ("deep/proj2", "deep/proj2:xmodel", "m/x.bin"),
-        ("deep/proj2/m", "deep/proj2:xmodel", "m/x.bin"),  # the nearest .dvc above repo
-        ("", "deep/proj2:xmodel", "deep/proj2/m/x.bin"),
-        ("", "deep/proj2:up", "proj1/models/m.pkl"),
-        ("proj1", "proj1:m", "models/m.pkl"),
-    ],
-)
-def test_dvc_projects_under_a_git_root_without_dvc(build_registry, where, name, expected):
-    built = build_registry("monorepo", MONOREPO)
-    result = artifacts_show(name, repo=os.path.join(built.path, where))
-    assert result == {"path": expected.replace("/", os.sep), "rev": built.commits["A"]}
 
 
 @pytest.mark.parametrize(("where", "name", "folder"), [

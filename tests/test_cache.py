@@ -6,9 +6,38 @@ import os
 import shutil
 import subprocess
 
-from artifacts_show import artifacts_show
+import pytest
+
+from artifacts_show import artifacts_show, cache
+from artifacts_show.errors import InvalidArgumentError
 from fixtures.builder import build
 from tests.helpers import PROD
+
+
+@pytest.mark.parametrize(
+    ("raw", "zero_allowed", "expected"),
+    [("", False, None), ("2.5", False, 2.5), ("0", True, 0.0), ("0", False, "a positive"),
+     ("-1", True, "a number"), ("soon", True, "a number"), ("inf", False, "a positive"),
+     ("nan", True, "a number")],
+)
+def test_seconds_in_the_environment(monkeypatch, raw, zero_allowed, expected):
+    monkeypatch.setenv("SOME_SECONDS", raw)
+    if isinstance(expected, str):
+        with pytest.raises(InvalidArgumentError, match=f"SOME_SECONDS must be {expected}.*{raw!r}"):
+            cache.seconds_in_env("SOME_SECONDS", zero_allowed=zero_allowed)
+    else:
+        assert cache.seconds_in_env("SOME_SECONDS", zero_allowed=zero_allowed) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("", False), ("0", False), ("false", False), ("No", False), (" OFF ", False),
+    ("1", True), ("true", True), ("yes", True),
+])
+def test_flags_in_the_environment(monkeypatch, raw, expected):
+    monkeypatch.setenv("ARTIFACTS_SHOW_OFFLINE", raw)
+    monkeypatch.setenv("ARTIFACTS_SHOW_NO_CACHE", raw)
+    assert cache.offline_requested() is expected
+    assert (cache.cache_root() is None) is expected
 
 
 def test_unusable_cache_folder_falls_back_to_a_temporary_one(base, public, tmp_path, monkeypatch):

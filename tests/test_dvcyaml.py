@@ -164,12 +164,12 @@ def test_a_declaration_as_dvc_models_it():
         "vars: [{team: search}]\nartifacts:\n  m:\n    path: models/m.pkl\n    type: model\n"
         "    desc: the ${team} model\n    labels: [a, '${team}']\n"
         "    meta: {owner: '${team}', n: 3, ratio: 0.5, flag: true, none: ~, nested: {k: [1, '${team}']},\n"
-        "           raw: '${n}', when: 2023-11-14, big: .inf}\n",
+        "           raw: '${n}', when: 2023-11-14, big: .inf, ~: 1, true: 2, 1.5: 3}\n",
         files={"sub/params.yaml": b"n: {deep: x}\n"})
     assert declared == Declaration(
         "sub/models/m.pkl", "model", "the search model", ("a", "search"),
         {"owner": "search", "n": 3, "ratio": 0.5, "flag": True, "none": None, "nested": {"k": [1, "search"]},
-         "raw": {"deep": "x"}, "when": "2023-11-14", "big": "inf"})
+         "raw": {"deep": "x"}, "when": "2023-11-14", "big": "inf", "null": 1, "true": 2, "1.5": 3})
     assert declared.annotations() == {"type": "model", "desc": "the search model", "labels": ["a", "search"],
                                       "meta": declared.meta}
 
@@ -185,6 +185,17 @@ def test_a_declaration_as_dvc_models_it():
 def test_a_declaration_dvc_would_refuse(entry, problem):
     with pytest.raises(MalformedFileError, match=problem):
         declaration_of(f"artifacts: {{m: {entry}}}")
+
+
+@pytest.mark.parametrize("meta", ["&a [*a]", "&a {k: [1, *a]}"])
+def test_meta_holding_itself_is_refused(meta):
+    with pytest.raises(MalformedFileError, match="artifacts.m.meta holds itself"):
+        declaration_of(f"artifacts: {{m: {{path: m, meta: {meta}}}}}")
+
+
+def test_a_value_used_twice_is_not_holding_itself():
+    declared = declaration_of("artifacts: {m: {path: m, meta: {a: &x [1], b: *x, c: [*x, *x]}}}")
+    assert declared.meta == {"a": [1], "b": [1], "c": [[1], [1]]}
 
 
 def test_an_alias_bomb_in_meta_is_not_expanded():

@@ -75,6 +75,13 @@ def test_bytes_that_are_not_utf8_are_refused_by_every_form(form):
         form({"path": "m\udcff.pkl"})
 
 
+@pytest.mark.parametrize("form", [outputs.github, outputs.shell, outputs.dotenv])
+def test_a_nul_is_refused_by_every_form(form):
+    """A shell drops it silently: the variable would name another file."""
+    with pytest.raises(ValueError, match=re.escape("the path 'a\\x00b' holds a NUL")):
+        form({"path": "a\0b"})
+
+
 # -- end to end: a dvc.yaml whose path holds all of that --
 
 HOSTILE_YAML = 'artifacts:\n  m:\n    path: "{}"\n'.format(HOSTILE_PATH.replace('"', '\\"').replace("\n", "\\n"))

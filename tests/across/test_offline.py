@@ -9,6 +9,7 @@ server up: none may be made.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -117,6 +118,37 @@ def test_a_young_listing_never_hides_a_tag_the_caller_can_see(base, public, tmp_
             git("tag", "-d", tag, cwd=path)
     monkeypatch.setenv("ARTIFACTS_SHOW_MAX_AGE", "0")
     assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits["churn-1"]
+
+
+@pytest.mark.parametrize("how", ["url", "checkout"])
+def test_check_ref_of_a_tag_a_young_listing_lacks_lists_anew_and_offline_cannot_tell(
+        base, public, tmp_path, monkeypatch, how):
+    """The tag a deploy was started for ($CI_COMMIT_TAG: no $GITHUB_REF) pushed after the cached
+    listing: "no such tag" (exit 1) would skip the deploy."""
+    cache = str(tmp_path / "cache")
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", cache)
+    monkeypatch.delenv("GITHUB_REF", raising=False)
+    url, path = public.url("example.git"), base[1].path
+    repo = url if how == "url" else tag_push_checkout(url, ["churn-model#prod#4"], str(tmp_path / "co"))
+    assert artifacts_show(PROD[0], stage="prod", repo=repo)["rev"] == base[1].commits["churn-1"]
+    tag = "churn-model#prod#8"
+    git("tag", "-a", "-m", "promoted", tag, base[1].commits["churn-3"], cwd=path)
+    try:
+        public.wait_idle()
+        public.stats.clear()
+        offline = cli("--check-ref", tag, "--repo", repo, "--offline",
+                      env={"ARTIFACTS_SHOW_CACHE_DIR": cache})
+        assert offline.returncode == 3, offline.stderr
+        lacks = f"made [0-9]+ s ago, lacks '{tag}': whether it is a registry tag is known only online"
+        assert re.search(lacks, offline.stderr), offline.stderr
+        assert public.stats.requests == []
+        monkeypatch.setenv("ARTIFACTS_SHOW_MAX_AGE", "3600")
+        with Registry(repo, artifacts=[PROD[0]]) as registry:
+            assert registry.check_ref(tag).commit_hexsha == base[1].commits["churn-3"]
+        public.wait_idle()
+        assert len(public.stats.requests) == 3  # the listing: the tag's object and commit are new
+    finally:
+        git("tag", "-d", tag, cwd=path)
 
 
 def test_a_shallow_checkout_offline_without_a_listing_says_what_fixes_it(base, public, tmp_path, monkeypatch):
