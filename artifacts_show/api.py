@@ -343,8 +343,12 @@ class Registry:
         if remote is not None:
             validate_remote(remote)
         happened = registry.tag_event(tag.artifact, self._events(tag.artifact), tag.name)
-        if happened is None and self._repository.listing_age is not None:
-            happened = self._event_listed_anew(tag)
+        if happened is None and self._offline and self._repository.listing_age is not None:
+            age = _duration(self._repository.listing_age)
+            raise GitError(f"offline, and the cache's listing of the tags, made {age} ago, lacks "
+                           f"'{tag.name}': whether it is a registry tag is known only online")
+        if happened is None and self._listed_anew():
+            happened = registry.tag_event(tag.artifact, self._events(tag.artifact), tag.name)
         if happened is None:
             raise ArtifactNotFoundError(
                 f"'{tag.name}' is not an annotated tag of the repository: there is no such tag, or it "
@@ -361,18 +365,6 @@ class Registry:
             declaration=None if declaration is None else self._unless_spoilt(
                 tag.name, "declaration", lambda: _settled(declaration)))
 
-    def _event_listed_anew(self, tag: RegistryTag) -> Optional[TagEvent]:
-        """The event of ``tag``, which a cached listing lacks, from a listing made now: the
-        tag a deploy was started for is newer than the cache, and "no such tag" would skip
-        the deploy. Offline, that cannot be known: a GitError says so (exit 3, not 1)."""
-        if self._offline:
-            age = _duration(self._repository.listing_age or 0)
-            raise GitError(f"offline, and the cache's listing of the tags, made {age} ago, lacks "
-                           f"'{tag.name}': whether it is a registry tag is known only online")
-        self._repository.list_anew()
-        self._records = self._by_artifact = None
-        return registry.tag_event(tag.artifact, self._events(tag.artifact), tag.name)
-
     def _unless_spoilt(self, tag: str, what: str, get: Callable[[], T]) -> Optional[T]:
         """What ``get`` gives, or None and a warning saying why there is none."""
         try:
@@ -386,9 +378,7 @@ class Registry:
         but ``path`` and ``url`` (``gto history``'s events; see docs/differences.md for the
         order of events of the same second)."""
         artifact = parse_full_name(name)
-        events = self._events(artifact)
-        if not events:
-            raise self._no_tags(artifact)
+        events = self._events_found(artifact)
         happened = registry.history(artifact, events)
         details = self._repository.tag_details([event.tag for event in happened])
         return [_with_details(event, details.get(event.tag)) for event in happened]
@@ -397,9 +387,7 @@ class Registry:
         """Every version registered for artifact ``name``, each at its commit, greatest first:
         whether it is deregistered, and the stages it holds now."""
         artifact = parse_full_name(name)
-        events = self._events(artifact)
-        if not events:
-            raise self._no_tags(artifact)
+        events = self._events_found(artifact)
         return registry.registered_versions(artifact, events)
 
     def _declarations(
@@ -463,9 +451,7 @@ class Registry:
     def _decide(
         self, artifact: ArtifactName, pinned: Optional[Version], stage: Optional[str]
     ) -> registry.Answer:
-        events = self._events(artifact)
-        if not events:
-            raise self._no_tags(artifact)
+        events = self._events_found(artifact)
         try:
             if pinned is not None:
                 return registry.resolve_version(artifact, events, pinned)
@@ -473,9 +459,30 @@ class Registry:
                 return registry.resolve_stage(artifact, events, stage)
             return registry.resolve_latest(artifact, events)
         except ArtifactNotFoundError as missing:
+            if self._listed_anew():
+                return self._decide(artifact, pinned, stage)
             if self._repository.is_remote:  # a remote's listing is whole
                 raise
             raise ArtifactNotFoundError(f"{missing}{SOME_TAGS_HINT}") from None
+
+    def _events_found(self, artifact: ArtifactName) -> List[registry.Event]:
+        """The artifact's events; where it has none, ArtifactNotFoundError saying what exists."""
+        events = self._events(artifact)
+        if not events and self._listed_anew():
+            events = self._events(artifact)
+        if not events:
+            raise self._no_tags(artifact)
+        return events
+
+    def _listed_anew(self) -> bool:
+        """Whether the tags were listed anew, in place of a cached listing that served under
+        ``ARTIFACTS_SHOW_MAX_AGE``: a not-found is never answered from a cached listing (the
+        tag may have been pushed since), so it costs what it costs without the window."""
+        if self._offline or self._repository.listing_age is None:
+            return False
+        self._repository.list_anew()
+        self._records = self._by_artifact = None
+        return True
 
     def _no_tags(self, artifact: ArtifactName) -> ArtifactNotFoundError:
         """Not found, saying what exists: a listing of every tag, made only for this message."""

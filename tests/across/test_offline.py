@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from artifacts_show import GitError, Registry, ShallowCheckoutError, artifacts_list, artifacts_show
+from artifacts_show import ArtifactNotFoundError, GitError, Registry, ShallowCheckoutError, artifacts_list, artifacts_show
 from fixtures import ROOT
 from fixtures.builder import git
 from tests.across.test_ci_checkouts import tag_push_checkout
@@ -147,6 +147,35 @@ def test_check_ref_of_a_tag_a_young_listing_lacks_lists_anew_and_offline_cannot_
             assert registry.check_ref(tag).commit_hexsha == base[1].commits["churn-3"]
         public.wait_idle()
         assert len(public.stats.requests) == 3  # the listing: the tag's object and commit are new
+    finally:
+        git("tag", "-d", tag, cwd=path)
+
+
+@pytest.mark.parametrize(("tag", "query", "absent"), [
+    ("churn-model@v9.0.0", {"version": "v9.0.0"}, {"version": "v8.0.0"}),
+    ("churn-model#canary#9", {"stage": "canary"}, {"stage": "beta"}),
+])
+def test_a_not_found_is_never_answered_from_a_young_listing(
+        base, public, tmp_path, monkeypatch, tag, query, absent):
+    """A version registered, or a stage assigned, after the cached listing: found, at the cost
+    of a listing; what does not exist is still not found, at the same cost."""
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GITHUB_REF", raising=False)
+    url, path = public.url("example.git"), base[1].path
+    assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits["churn-1"]
+    monkeypatch.setenv("ARTIFACTS_SHOW_MAX_AGE", "3600")
+    git("tag", "-a", "-m", "new", tag, base[1].commits["churn-3"], cwd=path)
+    try:
+        public.wait_idle()
+        public.stats.clear()
+        assert artifacts_show(PROD[0], repo=url, **query)["rev"] == base[1].commits["churn-3"]
+        public.wait_idle()
+        assert len(public.stats.requests) == 3  # the listing: the tag's object is new
+        public.stats.clear()
+        with pytest.raises(ArtifactNotFoundError):
+            artifacts_show(PROD[0], repo=url, **absent)
+        public.wait_idle()
+        assert len(public.stats.requests) == 2  # the listing, which found nothing new
     finally:
         git("tag", "-d", tag, cwd=path)
 
