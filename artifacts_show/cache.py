@@ -148,7 +148,7 @@ def folder_name(url: str) -> str:
     """A readable folder name for a URL (already without credentials): a slug of it, its
     length and CRC-32. Two URLs could share one; :meth:`CacheFolder.open` tells them apart."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", url.split("://", 1)[-1]).strip("-.")[:48]
-    return f"{slug}-{_checksum(url.encode())}"
+    return f"{slug}-{_checksum(url.encode('utf-8', 'surrogateescape'))}"
 
 
 def _checksum(data: bytes) -> str:

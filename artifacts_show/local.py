@@ -165,8 +165,10 @@ class Upstream(NamedTuple):
 
 def carries_credentials(key: str) -> bool:
     """Whether a git setting (lower-case section and name) authenticates: ``credential.*``,
-    ``http.extraheader`` and ``http.<url>.extraheader``."""
-    return key.startswith("credential.") or (key.startswith("http.") and key.endswith(".extraheader"))
+    ``http.extraheader``, ``http.<url>.extraheader`` and ``core.sshCommand`` (actions/checkout's
+    ``ssh-key`` writes the deploy key's ``ssh -i ...`` there)."""
+    return (key.startswith("credential.") or (key.startswith("http.") and key.endswith(".extraheader"))
+            or key == "core.sshcommand")
 
 
 def parse_config_list(output: bytes) -> List[Tuple[str, str, str]]:

@@ -196,7 +196,7 @@ class Mirror:
                 if when is not None:
                     self.listed_before[pattern] = when
             write_whole(os.path.join(self.path, "objects", "info", "alternates"),
-                        os.path.join(self.shared, "objects").encode() + b"\n")
+                        os.fsencode(os.path.join(self.shared, "objects")) + b"\n")
             for name in ("packed-refs", "shallow"):
                 content = read_whole(os.path.join(self.shared, name))
                 if content is not None:

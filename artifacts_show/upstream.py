@@ -59,6 +59,10 @@ class ShallowCheckout:
                 f"from, and its own tags may be incomplete{self._fixes('<remote>', None)}"
             )
         where = classify_upstream(upstream.url, upstream.folder)
+        if _shallow_on_this_machine(where):
+            raise ShallowCheckoutError(
+                f"{checkout.path} is a shallow repository whose upstream, {upstream.remote} ({where}), is "
+                "shallow too: neither need hold every tag; give the registry's URL as repo (--repo URL)")
         self._failing = (f"this shallow checkout answers from its upstream, {upstream.remote} ({where}), "
                          "since its own tags may be incomplete")
         self._fixes_text = self._fixes(upstream.remote, where.url)
@@ -101,6 +105,17 @@ class ShallowCheckout:
 
     def close(self) -> None:
         self._upstream.close()
+
+
+def _shallow_on_this_machine(where: RemoteUrl) -> bool:
+    """Whether the upstream is a shallow repository on this machine (a clone of a CI
+    checkout): its tags may be incomplete as well. A server's cannot be asked."""
+    if not where.url.startswith("file://") or where.bundle:
+        return False
+    try:
+        return LocalRepository(where.url[len("file://"):], []).is_shallow
+    except GitError:  # not a repository: the listing says why
+        return False
 
 
 def classify_upstream(url: str, folder: str) -> RemoteUrl:

@@ -40,6 +40,13 @@ def test_flags_in_the_environment(monkeypatch, raw, expected):
     assert (cache.cache_root() is None) is expected
 
 
+def test_a_url_that_is_not_utf8_has_a_folder_of_its_own():
+    """A path of bytes that are not UTF-8 (a remote's path in a checkout's config): no UnicodeEncodeError."""
+    names = {cache.folder_name(os.fsdecode(b"file:///r/up\xff.git")),
+             cache.folder_name(os.fsdecode(b"file:///r/up\xfe.git"))}
+    assert len(names) == 2 and all(name.startswith("r-up-.git-") for name in names)
+
+
 def test_unusable_cache_folder_falls_back_to_a_temporary_one(base, public, tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

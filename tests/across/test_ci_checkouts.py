@@ -20,7 +20,7 @@ from artifacts_show.errors import ShallowCheckoutError
 from fixtures import ROOT
 from fixtures.builder import build, git
 from fixtures.registries import EXAMPLE_REGISTRY
-from fixtures.servers import SmartHttpServer, free_port
+from fixtures.servers import SmartHttpServer, free_port, ssh_stand_in
 from tests.helpers import snapshot
 
 TOKEN = "ghs_checkoutToken0123456789"
@@ -137,6 +137,17 @@ def test_an_upstream_given_as_a_path(served, tmp_path):
         == built.commits["churn-1"]
 
 
+@pytest.mark.parametrize("spelled", ["path", "file-url"])
+def test_an_upstream_that_is_shallow_too_is_a_failure(served, tmp_path, spelled):
+    """A checkout of a checkout (both depth 1): the upstream's tags may be incomplete as well."""
+    _, built = served
+    first = tag_push_checkout(f"file://{built.path}", ["churn-model#prod#4"], str(tmp_path / "first"))
+    second = tag_push_checkout(first if spelled == "path" else f"file://{first}", ["churn-model#prod#4"],
+                               str(tmp_path / "second"))
+    with pytest.raises(ShallowCheckoutError, match="whose upstream, origin .* is shallow too.*--repo URL"):
+        artifacts_show("churn-model", stage="prod", repo=second)
+
+
 def test_no_remote_is_a_failure_that_says_what_fixes_it(served, tmp_path):
     server, _ = served
     checkout = tag_push_checkout(server.url("registry.git"), ["churn-model#prod#4"], str(tmp_path / "co"))
@@ -238,6 +249,21 @@ def test_the_checkout_credentials_reach_the_upstream_through_the_environment(gua
             with open(os.path.join(folder, name), "rb") as stored:
                 content = stored.read()
             assert TOKEN.encode() not in content and HEADER.encode() not in content, name
+
+
+def test_the_checkout_ssh_command_reaches_the_upstream(served, tmp_path, monkeypatch):
+    """actions/checkout's ``ssh-key`` keeps ``ssh -i KEY ...`` in the checkout's core.sshCommand."""
+    monkeypatch.delenv("GIT_SSH_COMMAND", raising=False)
+    monkeypatch.delenv("GIT_SSH", raising=False)
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    command = ssh_stand_in(str(tmp_path))["GIT_SSH_COMMAND"]
+    url = f"ssh://localhost{served[1].path}"
+    checkout = tag_push_checkout(url, ["churn-model#prod#4"], str(tmp_path / "co"),
+                                 config=[("core.sshCommand", command)])
+    result = artifacts_show("churn-model", stage="prod", repo=checkout)
+    assert result["rev"] == served[1].commits["churn-1"]
+    with open(tmp_path / "ssh.log") as log:
+        assert len(log.readlines()) >= 2  # the checkout's fetch, then the lookup's
 
 
 def lightweight_tag_checkout(url: str, tag: str, commit: str, path: str) -> str:
