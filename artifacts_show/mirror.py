@@ -27,6 +27,7 @@ from . import git
 from ._speed import TYPE_CHECKING, debug
 from .cache import CacheBusy, CacheFolder, FactStore, read_whole, write_whole
 from .errors import GitError, GitTimeoutError
+from .objects import EVERY_TAG_REFSPEC, artifact_refspec
 
 if TYPE_CHECKING:
     from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar
@@ -285,21 +286,38 @@ class Mirror:
         self.path = ""
 
     def _merge_listing(self) -> None:
-        """Per pattern whose shared listing is older than this one: the shared refs replaced by
-        the workspace's, then the time; ``shallow`` joined first (copied last)."""
-        newer = [pattern for pattern in self.patterns
-                 if (_time(self.listed.get(pattern)) or float("-inf")) < (self.listed_at or 0)]
+        """The shared refs of this listing's patterns replaced by the workspace's, each where no
+        newer listing covers it, then the times; ``shallow`` joined first (copied last).
+
+        A tag is covered by its artifact's pattern and by the listing of every tag (``--list``):
+        the newer of the two decides, so that a ``--list`` begun before a lookup of one artifact
+        and published after it puts back none of that artifact's older refs, nor the reverse."""
+        at = self.listed_at or 0
+        times: Dict[str, float] = {}
+
+        def listed_time(pattern: Optional[str]) -> float:
+            if pattern is None:
+                return float("-inf")
+            if pattern not in times:
+                times[pattern] = _time(self.listed.get(pattern)) or float("-inf")
+            return times[pattern]
+
+        def newer_here(ref: str) -> bool:
+            return matches(ref, self.patterns) and max(
+                listed_time(EVERY_TAG_REFSPEC), listed_time(artifact_refspec(ref))) < at
+
         shallow: Set[bytes] = set()
         for repo in (self.shared, self.path):
             shallow.update(filter(None, (read_whole(os.path.join(repo, "shallow")) or b"").split(b"\n")))
         if shallow:
             write_whole(os.path.join(self.shared, "shallow"),
                         b"".join(sorted(line + b"\n" for line in shallow)))
-        refs = {name: value for name, value in read_refs(self.shared).items() if not matches(name, newer)}
-        refs.update((name, value) for name, value in read_refs(self.path).items() if matches(name, newer))
+        refs = {name: value for name, value in read_refs(self.shared).items() if not newer_here(name)}
+        refs.update((name, value) for name, value in read_refs(self.path).items() if newer_here(name))
         _pack_refs(self.shared, refs)
-        for pattern in newer:
-            self.listed.put(pattern, repr(self.listed_at).encode())
+        for pattern in self.patterns:
+            if listed_time(pattern) < at:
+                self.listed.put(pattern, repr(self.listed_at).encode())
 
     def repack(self, lock: Optional[int]) -> None:
         """All packs of the shared repository into one; the caller holds the lock, whose

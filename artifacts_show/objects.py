@@ -102,13 +102,25 @@ def tag_patterns(artifacts: Optional[Sequence[ArtifactName]]) -> List[str]:
             for suffix in suffixes]
 
 
+EVERY_TAG_REFSPEC = "refs/tags/*"
+
+
 def tag_refspecs(artifacts: Optional[Sequence[ArtifactName]]) -> List[str]:
     """Fetch refspec patterns of the same tags (a refspec's ``*`` also matches ``/``); none for
     an artifact no tag can name (git would refuse the refspec)."""
     if artifacts is None:
-        return ["refs/tags/*"]
+        return [EVERY_TAG_REFSPEC]
     return [f"refs/tags/{artifact.in_tag}{mark}*" for artifact in artifacts if artifact.can_be_tagged
             for mark in "@#"]
+
+
+def artifact_refspec(ref: str) -> Optional[str]:
+    """The refspec pattern of :func:`tag_refspecs` of one artifact that matches tag ``ref``, if
+    one can: the artifact part of a tag name ends at its first ``@`` or ``#``."""
+    if not ref.startswith("refs/tags/"):
+        return None
+    marks = [at for at in (ref.find("@", 10), ref.find("#", 10)) if at > 10]
+    return f"{ref[:min(marks) + 1]}*" if marks else None
 
 
 TAG_FORMAT = "%(refname)%00%(objecttype)%00%(type)%00%(object)%00%(taggerdate:unix)"

@@ -23,6 +23,7 @@ import time
 
 from . import git
 from ._speed import TYPE_CHECKING, debug
+from .cache import cache_root
 from .errors import GitError, GitTimeoutError
 from .mirror import Mirror, despite_the_cache, fetch_options, matches
 from .objects import (
@@ -111,6 +112,12 @@ class RemoteRepository:
         (there must be one), or younger than ``max_age`` and lacking no tag known to exist."""
         age = self.mirror.listing_age() if self.mirror.borrowing else None
         if self._offline:
+            if age is None and self.mirror.cache.is_temporary and cache_root() is not None:
+                raise GitError(
+                    f"offline, and the cache of {self.remote.url} under {cache_root()} cannot be written "
+                    "(read-only, full, or not a folder), so it is not used: a lookup reads a cache it can "
+                    "write to (ARTIFACTS_SHOW_CACHE_DIR)"
+                )
             if age is None:
                 raise GitError(
                     f"offline, and the cache holds no listing of these tags of {self.remote.url} "

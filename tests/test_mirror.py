@@ -189,6 +189,39 @@ def test_an_older_listing_published_last_never_wins_over_a_newer_one(base, publi
         subprocess.run(["git", "tag", "-d", "churn-model#prod#8"], cwd=base[1].path, capture_output=True)
 
 
+@pytest.mark.parametrize("early_lists", ["every tag", "one artifact"])
+def test_a_listing_of_every_tag_and_one_of_an_artifact_never_put_back_each_others_older_refs(
+        base, public, tmp_path, monkeypatch, early_lists):
+    """B lists (every tag, or the artifact's), a tag is pushed, C lists the other way and
+    publishes, B publishes last: the patterns overlap, and the newer listing of a tag wins."""
+    from artifacts_show import Registry, artifacts_list
+
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    url = public.url("example.git")
+    assert artifacts_list(repo=url)[PROD[0]]["stages"]["prod"]["rev"] == base[1].commits["churn-1"]
+    assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits["churn-1"]
+    every = early_lists == "every tag"
+    try:
+        with Registry(url, artifacts=None if every else [PROD[0]]) as early:
+            if every:
+                assert early.overview()[PROD[0]]["stages"]["prod"]["rev"] == base[1].commits["churn-1"]
+            else:
+                assert early.show(PROD[0], stage="prod")["rev"] == base[1].commits["churn-1"]
+            promote(base, "churn-model#prod#8", "churn-3")
+            time.sleep(0.05)
+            if every:
+                assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits["churn-3"]
+            else:
+                assert artifacts_list(repo=url)[PROD[0]]["stages"]["prod"]["rev"] == base[1].commits["churn-3"]
+        monkeypatch.setenv("ARTIFACTS_SHOW_OFFLINE", "1")
+        if every:
+            assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits["churn-3"]
+        else:
+            assert artifacts_list(repo=url)[PROD[0]]["stages"]["prod"]["rev"] == base[1].commits["churn-3"]
+    finally:
+        subprocess.run(["git", "tag", "-d", "churn-model#prod#8"], cwd=base[1].path, capture_output=True)
+
+
 def test_a_workspace_whose_shared_repository_was_replaced_publishes_nothing_into_the_new_one(
         base, public, tmp_path, monkeypatch):
     from artifacts_show import Registry

@@ -229,3 +229,19 @@ def test_tagger_dates_as_gto_prints_them(raw, iso):
     from artifacts_show.objects import iso_date
 
     assert iso_date(raw) == iso
+
+
+@pytest.mark.parametrize(("ref", "expected"), [
+    ("refs/tags/m@v1.0.0", "refs/tags/m@*"), ("refs/tags/m#prod#4", "refs/tags/m#*"),
+    ("refs/tags/nlp=bert@v1.0.0", "refs/tags/nlp=bert@*"), ("refs/tags/a#b@c", "refs/tags/a#*"),
+    ("refs/tags/v1.0", None), ("refs/tags/@v1", None), ("refs/heads/m@v1", None),
+])
+def test_the_refspec_of_one_artifact_that_covers_a_tag(ref, expected):
+    """What a listing of every tag overlaps, tag by tag: one of tag_refspecs' patterns."""
+    from artifacts_show.names import parse_full_name
+    from artifacts_show.objects import artifact_refspec, tag_refspecs
+
+    assert artifact_refspec(ref) == expected
+    if expected is not None:
+        name = ref[len("refs/tags/"):].split("@")[0].split("#")[0].replace("=", ":")
+        assert expected in tag_refspecs([parse_full_name(name)])

@@ -15,7 +15,14 @@ import sys
 
 import pytest
 
-from artifacts_show import ArtifactNotFoundError, GitError, Registry, ShallowCheckoutError, artifacts_list, artifacts_show
+from artifacts_show import (
+    ArtifactNotFoundError,
+    GitError,
+    Registry,
+    ShallowCheckoutError,
+    artifacts_list,
+    artifacts_show,
+)
 from fixtures import ROOT
 from fixtures.builder import git
 from tests.across.test_ci_checkouts import tag_push_checkout
@@ -69,6 +76,19 @@ def test_offline_without_a_listing_or_the_files_an_answer_reads_fails_clearly(wa
     assert "offline, and the cache of" in unread.stderr and "lacks what this answer reads" in unread.stderr
     other = cli(PROD[0], "--repo", url, env={**env, "ARTIFACTS_SHOW_CACHE_DIR": str(tmp_path / "empty")})
     assert other.returncode == 3 and "holds no listing" in other.stderr
+    assert public.stats.requests == []
+
+
+def test_offline_with_a_cache_that_cannot_be_written_says_so(warm, public, tmp_path):
+    """A lookup works in a temporary folder then (online, it answers all the same): offline,
+    "no listing" would send the user looking for a listing that may well be there."""
+    url, _ = warm
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = cli(PROD[0], "--repo", url, "--offline",
+                 env={"ARTIFACTS_SHOW_CACHE_DIR": str(blocker / "cache")})
+    assert result.returncode == 3
+    assert f"under {blocker / 'cache'} cannot be written (read-only, full, or not a folder)" in result.stderr
     assert public.stats.requests == []
 
 
