@@ -178,7 +178,7 @@ class FactStore:
     def _file(self, key: str) -> str:
         name = _SAFE_NAME_RE.sub(_escape, key)
         if len(name) > 200:  # file names have a limit; keep them unique all the same
-            name = f"{name[:150]}-{_checksum(key.encode())}"
+            name = f"{name[:150]}-{_checksum(key.encode('utf-8', 'surrogateescape'))}"
         return os.path.join(self.path, name)
 
     def get(self, key: str) -> Optional[bytes]:

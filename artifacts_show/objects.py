@@ -116,11 +116,16 @@ def tag_refspecs(artifacts: Optional[Sequence[ArtifactName]]) -> List[str]:
 
 def artifact_refspec(ref: str) -> Optional[str]:
     """The refspec pattern of :func:`tag_refspecs` of one artifact that matches tag ``ref``, if
-    one can: the artifact part of a tag name ends at its first ``@`` or ``#``."""
+    one can: the artifact part of a tag name ends at its first ``@`` or ``#``, and is an
+    artifact's name (anyone who can push writes tag names: ``pkg@1.0``, bytes not UTF-8)."""
+    from .names import parse_name_in_tag
+
     if not ref.startswith("refs/tags/"):
         return None
     marks = [at for at in (ref.find("@", 10), ref.find("#", 10)) if at > 10]
-    return f"{ref[:min(marks) + 1]}*" if marks else None
+    if not marks or parse_name_in_tag(ref[10:min(marks)]) is None:
+        return None
+    return f"{ref[:min(marks) + 1]}*"
 
 
 TAG_FORMAT = "%(refname)%00%(objecttype)%00%(type)%00%(object)%00%(taggerdate:unix)"

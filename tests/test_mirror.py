@@ -222,6 +222,25 @@ def test_a_listing_of_every_tag_and_one_of_an_artifact_never_put_back_each_other
         subprocess.run(["git", "tag", "-d", "churn-model#prod#8"], cwd=base[1].path, capture_output=True)
 
 
+def test_a_listing_of_every_tag_with_a_long_tag_name_that_is_not_utf8_is_published(tmp_path, monkeypatch):
+    """Anyone who can push writes tag names: bytes that are not UTF-8, before an ``@``."""
+    from artifacts_show import artifacts_list
+    from fixtures.builder import build
+    from fixtures.registries import EXAMPLE_REGISTRY
+
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    built = build(EXAMPLE_REGISTRY, str(tmp_path / "registry.git"), bare=True)
+    env = dict(os.environ, GIT_COMMITTER_NAME="ci", GIT_COMMITTER_EMAIL="ci@example.com")
+    name = b"\xff" * 70 + b"@v1.0.0"
+    subprocess.run([b"git", b"tag", b"-a", b"-m", b"x", name, built.commits["churn-1"].encode()],
+                   cwd=built.path, env=env, check=True)
+    url = f"file://{built.path}"
+    assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == built.commits["churn-1"]
+    for offline in ("0", "0", "1"):  # cold, warm (published over the artifact's listing), offline
+        monkeypatch.setenv("ARTIFACTS_SHOW_OFFLINE", offline)
+        assert artifacts_list(repo=url)[PROD[0]]["stages"]["prod"]["rev"] == built.commits["churn-1"]
+
+
 def test_a_workspace_whose_shared_repository_was_replaced_publishes_nothing_into_the_new_one(
         base, public, tmp_path, monkeypatch):
     from artifacts_show import Registry

@@ -235,6 +235,7 @@ def test_tagger_dates_as_gto_prints_them(raw, iso):
     ("refs/tags/m@v1.0.0", "refs/tags/m@*"), ("refs/tags/m#prod#4", "refs/tags/m#*"),
     ("refs/tags/nlp=bert@v1.0.0", "refs/tags/nlp=bert@*"), ("refs/tags/a#b@c", "refs/tags/a#*"),
     ("refs/tags/v1.0", None), ("refs/tags/@v1", None), ("refs/heads/m@v1", None),
+    ("refs/tags/m\udcff@v1.0.0", None), ("refs/tags/./d=m@v1", None),
 ])
 def test_the_refspec_of_one_artifact_that_covers_a_tag(ref, expected):
     """What a listing of every tag overlaps, tag by tag: one of tag_refspecs' patterns."""
