@@ -52,7 +52,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from fixtures.builder import Commit, Registry, Tag, build, git  # noqa: E402
+from fixtures.builder import Commit, Registry, Tag, build, count_objects, git  # noqa: E402
+from fixtures.checkouts import tag_push_checkout  # noqa: E402
 from fixtures.registries import EXAMPLE_REGISTRY  # noqa: E402
 from fixtures.servers import SmartHttpServer  # noqa: E402
 
@@ -162,11 +163,6 @@ def shared_repo(cache: str) -> str:
     return found
 
 
-def count_objects(repo: str) -> Dict[str, int]:
-    output = git("count-objects", "-v", cwd=repo)
-    return {key: int(value) for key, value in (line.split(": ") for line in output.strip().split("\n"))}
-
-
 def du_kib(path: str) -> int:
     du = subprocess.run(["du", "-sk", path], capture_output=True, text=True, check=True)
     return int(du.stdout.split()[0])
@@ -182,17 +178,6 @@ def served_example(base: str) -> Dict[str, str]:
 
 
 # ---------------------------------------------------------------- 1. a tag-push CI checkout
-
-def tag_push_checkout(url: str, tags: Sequence[str], path: str) -> str:
-    """What actions/checkout does on a tag push with ``fetch-depth: 1``: the pushed tag alone,
-    depth 1, HEAD detached at it (as tests/across/test_ci_checkouts.py)."""
-    git("init", "-q", path)
-    git("remote", "add", "origin", url, cwd=path)
-    git("-c", "protocol.version=2", "fetch", "--no-tags", "--prune", "--depth=1", "origin",
-        *(f"+refs/tags/{name}:refs/tags/{name}" for name in tags), cwd=path)
-    git("checkout", "-q", "--force", f"refs/tags/{tags[0]}", cwd=path)
-    return path
-
 
 def ci_checkout(scratch: str, runs: int) -> None:
     base = os.path.join(scratch, "ci")

@@ -12,6 +12,7 @@ import pytest
 
 from artifacts_show import artifacts_show
 from fixtures import ROOT
+from fixtures.builder import count_objects
 from fixtures.servers import SmartHttpServer
 from tests.helpers import PROD, command_lines, corrupt, git_processes_in, lookup_until
 
@@ -100,12 +101,6 @@ def test_a_killed_lookups_git_writes_only_into_its_own_workspace(base, tmp_path)
     assert subprocess.run(["git", "-c", "remote.origin.promisor=true", "-c", "remote.origin.url=x", "fsck",
                            "--connectivity-only", "--no-dangling"],
                           cwd=os.path.join(folder, "repo.git"), capture_output=True).returncode == 0
-
-
-def count_objects(repo: str) -> dict:
-    output = subprocess.run(["git", "count-objects", "-v"], cwd=repo, capture_output=True, text=True,
-                            check=True).stdout
-    return {key: int(value) for key, value in (line.split(": ") for line in output.strip().split("\n"))}
 
 
 def test_the_cache_stays_small_after_hundreds_of_pushes(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import base64
 import os
 import subprocess
 import sys
-from typing import List, Sequence, Tuple
+from typing import List, Tuple
 
 import pytest
 
@@ -19,6 +19,7 @@ from artifacts_show import GitError, Registry, artifacts_list, artifacts_show
 from artifacts_show.errors import ShallowCheckoutError
 from fixtures import ROOT
 from fixtures.builder import build, git
+from fixtures.checkouts import lightweight_tag_checkout, tag_push_checkout
 from fixtures.registries import EXAMPLE_REGISTRY
 from fixtures.servers import SmartHttpServer, free_port, ssh_stand_in
 from tests.helpers import snapshot
@@ -45,20 +46,6 @@ def guarded(tmp_path_factory):
     server = SmartHttpServer(base, credentials=("x-access-token", TOKEN))
     yield server
     server.stop()
-
-
-def tag_push_checkout(url: str, tags: Sequence[str], path: str,
-                      config: Sequence[Tuple[str, str]] = ()) -> str:
-    """What actions/checkout does on a tag push with ``fetch-depth: 1``: the pushed tag alone,
-    depth 1, HEAD detached at it (``config`` is set before the fetch, as its token is)."""
-    git("init", "-q", path)
-    git("remote", "add", "origin", url, cwd=path)
-    for key, value in config:
-        git("config", "--add", key, value, cwd=path)
-    git("-c", "protocol.version=2", "fetch", "--no-tags", "--prune", "--depth=1", "origin",
-        *(f"+refs/tags/{tag}:refs/tags/{tag}" for tag in tags), cwd=path)
-    git("checkout", "-q", "--force", f"refs/tags/{tags[0]}", cwd=path)
-    return path
 
 
 @pytest.mark.parametrize("tags", [["churn-model#prod#4"], ["churn-model#prod#7"],
@@ -264,18 +251,6 @@ def test_the_checkout_ssh_command_reaches_the_upstream(served, tmp_path, monkeyp
     assert result["rev"] == served[1].commits["churn-1"]
     with open(tmp_path / "ssh.log") as log:
         assert len(log.readlines()) >= 2  # the checkout's fetch, then the lookup's
-
-
-def lightweight_tag_checkout(url: str, tag: str, commit: str, path: str) -> str:
-    """What actions/checkout v4 to v6.0.1 do on a tag push: the commit fetched as ``+SHA:refs/tags/X``,
-    which makes the pushed tag a lightweight one."""
-    git("init", "-q", path)
-    git("remote", "add", "origin", url, cwd=path)
-    git("-c", "protocol.version=2", "fetch", "--no-tags", "--prune", "--depth=1", "origin",
-        f"+{commit}:refs/tags/{tag}", cwd=path)
-    git("checkout", "-q", "--force", f"refs/tags/{tag}", cwd=path)
-    assert git("cat-file", "-t", f"refs/tags/{tag}", cwd=path).strip() == "commit"
-    return path
 
 
 @pytest.mark.parametrize("annotated", [True, False], ids=["checkout-v6", "checkout-v4"])

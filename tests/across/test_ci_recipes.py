@@ -25,7 +25,7 @@ from fixtures.builder import Registry as Data
 from fixtures.builder import Tag, build
 from fixtures.registries import EXAMPLE_REGISTRY, EXAMPLE_URLS
 from fixtures.servers import SmartHttpServer
-from tests.across.test_ci_checkouts import lightweight_tag_checkout, tag_push_checkout
+from fixtures.checkouts import lightweight_tag_checkout, tag_push_checkout
 from tests.helpers import github_outputs
 
 REGISTRY = Data(EXAMPLE_REGISTRY.commits, [*EXAMPLE_REGISTRY.tags, Tag("release@vNext", "churn-3")])

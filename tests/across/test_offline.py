@@ -25,7 +25,7 @@ from artifacts_show import (
 )
 from fixtures import ROOT
 from fixtures.builder import git
-from tests.across.test_ci_checkouts import tag_push_checkout
+from fixtures.checkouts import tag_push_checkout
 from tests.helpers import PROD
 
 
