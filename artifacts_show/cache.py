@@ -308,7 +308,7 @@ class CacheFolder:
             for entry in _entries(folder):
                 stale = entry.name.startswith("set-aside-") or folder != self.path
                 if stale and entry.is_dir() and _modified(entry.path) < oldest:
-                    self.remove(entry.path)
+                    remove_tree(entry.path)
         for folder, folders, files in os.walk(self.repo):
             if folder == self.repo and "artifacts-show" in folders:
                 folders.remove("artifacts-show")  # facts are written whole, with no lock
@@ -317,10 +317,6 @@ class CacheFolder:
                     with contextlib.suppress(OSError):
                         os.remove(os.path.join(folder, name))
 
-    @staticmethod
-    def remove(path: str) -> None:
-        remove_tree(path)
-
     def close(self) -> None:
         if self.is_temporary:
-            self.remove(self.path)
+            remove_tree(self.path)

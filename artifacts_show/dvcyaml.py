@@ -75,8 +75,10 @@ class Declarations:
 
     def path(self, name: str) -> str:
         """The path of artifact ``name``, relative to the git root (a URL as written)."""
+        return self._path(*self._entry(name))
+
+    def _path(self, key: str, entry: Dict[Any, Any]) -> str:
         where = self._where
-        key, entry = self._entry(name)
         field = f"artifacts.{key}.path"
         path = entry.get("path")
         if not isinstance(path, str):
@@ -91,7 +93,7 @@ class Declarations:
         strings, ``labels`` a list of strings, ``meta`` anything), with ``${...}`` interpolated
         in each of them as DVC resolves a whole definition."""
         key, entry = self._entry(name)
-        where, path = self._where, self.path(name)
+        where, path = self._where, self._path(key, entry)
         fields: Dict[str, Any] = {}
         for field in ("type", "desc", "labels", "meta"):
             if entry.get(field) is not None:

@@ -24,7 +24,7 @@ import re
 import time
 
 from . import git
-from ._speed import TYPE_CHECKING, debug
+from ._speed import TYPE_CHECKING, debug, remove_tree
 from .cache import CacheBusy, CacheFolder, FactStore, read_whole, write_whole
 from .errors import GitError, GitTimeoutError
 from .objects import EVERY_TAG_REFSPEC, artifact_refspec
@@ -154,10 +154,9 @@ class Mirror:
     def listing_age(self) -> Optional[float]:
         """Seconds since the oldest listing of the patterns the workspace started from; None if
         one of them was never listed."""
-        times = [self.listed_before.get(pattern) for pattern in self.patterns]
-        if not times or None in times:
+        if not self.patterns or any(pattern not in self.listed_before for pattern in self.patterns):
             return None
-        return max(0.0, time.time() - min(time_ for time_ in times if time_ is not None))
+        return max(0.0, time.time() - min(self.listed_before[pattern] for pattern in self.patterns))
 
     def start_workspace(self, borrow: bool = True) -> bool:
         """Make a new, empty workspace; return whether it borrows the shared repository.
@@ -214,7 +213,7 @@ class Mirror:
         the branches' heads, as a bare clone always does (``--no-single-branch``
         lets it take the refspecs at all).
         """
-        self.cache.remove(self.path)  # git clone makes it
+        remove_tree(self.path)  # git clone makes it
         self.borrowing, self.snapshot, self.listed_before = False, {}, {}
         return git.start(
             ["clone", "--quiet", "--bare", "--template=", "--no-tags", "--no-single-branch", *options,
@@ -336,7 +335,7 @@ class Mirror:
 
     def drop_workspace(self) -> None:
         if self.path:
-            self.cache.remove(self.path)
+            remove_tree(self.path)
             self.path = ""
 
     def close(self) -> None:
@@ -417,7 +416,7 @@ def read_refs(repo: str) -> Dict[str, str]:
             content = (read_whole(os.path.join(folder, name)) or b"").decode("ascii", "replace").strip()
             if content and not content.startswith("ref:") and not name.endswith(".lock"):
                 relative = os.path.relpath(os.path.join(folder, name), repo).replace(os.sep, "/")
-                refs[os.fsdecode(relative)] = content
+                refs[relative] = content
     return refs
 
 

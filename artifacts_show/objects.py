@@ -120,12 +120,12 @@ def artifact_refspec(ref: str) -> Optional[str]:
     artifact's name (anyone who can push writes tag names: ``pkg@1.0``, bytes not UTF-8)."""
     from .names import parse_name_in_tag
 
-    if not ref.startswith("refs/tags/"):
+    prefix = "refs/tags/"
+    name = ref[len(prefix):] if ref.startswith(prefix) else ""
+    end = min((at for at in (name.find("@"), name.find("#")) if at > 0), default=0)
+    if not end or parse_name_in_tag(name[:end]) is None:
         return None
-    marks = [at for at in (ref.find("@", 10), ref.find("#", 10)) if at > 10]
-    if not marks or parse_name_in_tag(ref[10:min(marks)]) is None:
-        return None
-    return f"{ref[:min(marks) + 1]}*"
+    return f"{prefix}{name[:end + 1]}*"
 
 
 TAG_FORMAT = "%(refname)%00%(objecttype)%00%(type)%00%(object)%00%(taggerdate:unix)"

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
     from .names import ArtifactName
-    from .objects import Files, TagDetails, TagName, TagRecord
+    from .objects import Files, TagDetails, TagRecord
     from .urls import RemoteUrl
 
     T = TypeVar("T")
