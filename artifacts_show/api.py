@@ -239,11 +239,12 @@ class Registry:
                     raise
                 outcomes.append(_Outcome(artifact, error=missing))
         decided = [(outcome.artifact, outcome.answer.commit) for outcome in outcomes if outcome.answer]
+        documents: Dict[bytes, object] = {}  # each distinct dvc.yaml read once, for paths and declarations
         with self._files(decided) as files:  # paths and URLs read through one session
-            paths = self._paths(decided, files)
+            paths = self._paths(decided, files, documents)
             locations = self._urls({key: path for key, path in paths.items() if isinstance(path, str)},
                                    remote, files) if urls else {}
-            declarations = self._declarations(decided, files) if describe else {}
+            declarations = self._declarations(decided, files, documents) if describe else {}
         results: List[Union[Dict[str, Any], ArtifactsShowError]] = []
         for outcome in outcomes:
             try:
@@ -287,7 +288,7 @@ class Registry:
                 for answer in [entry.latest, *entry.stages.values()] if answer is not None
             })
             with self._files(wanted) as files:
-                found = self._paths(wanted, files)
+                found = self._paths(wanted, files, {})
 
         def shown_answer(
             artifact: ArtifactName, answer: Optional[registry.Answer]
@@ -355,10 +356,11 @@ class Registry:
                 "is a lightweight tag, which the registry tools ignore")
         happened = _with_details(happened, self._repository.tag_details([tag.name]).get(tag.name))
         key = (tag.artifact, happened.commit_hexsha)
+        documents: Dict[bytes, object] = {}
         with self._files([key]) as files:
-            path = self._paths([key], files)[key]
+            path = self._paths([key], files, documents)[key]
             url = self._urls({key: path}, remote, files)[key] if urls and isinstance(path, str) else None
-            declaration = self._declarations([key], files)[key] if describe else None
+            declaration = self._declarations([key], files, documents)[key] if describe else None
         return happened._replace(
             path=self._unless_spoilt(tag.name, "path", lambda: self._reported(_settled(path))),
             url=None if url is None else self._unless_spoilt(tag.name, "url", lambda: _settled(url)),
@@ -391,11 +393,12 @@ class Registry:
         return registry.registered_versions(artifact, events)
 
     def _declarations(
-        self, wanted: Sequence[Tuple[ArtifactName, str]], files: Callable[[], Files]
+        self, wanted: Sequence[Tuple[ArtifactName, str]], files: Callable[[], Files],
+        documents: Dict[bytes, object],
     ) -> Dict[Tuple[ArtifactName, str], Union[Declaration, ArtifactsShowError]]:
-        """Each artifact's declaration at its commit (the files are at hand: its path was read)."""
+        """Each artifact's declaration at its commit (the files are at hand: its path was read;
+        ``documents`` as :func:`_read_declarations` keeps them)."""
         found: Dict[Tuple[ArtifactName, str], Union[Declaration, ArtifactsShowError]] = {}
-        documents: Dict[bytes, object] = {}
         for artifact, commit in wanted:
             try:
                 declarations = _read_declarations(
@@ -541,7 +544,8 @@ class Registry:
             yield files
 
     def _paths(
-        self, wanted: Sequence[Tuple[ArtifactName, str]], files: Callable[[], Files]
+        self, wanted: Sequence[Tuple[ArtifactName, str]], files: Callable[[], Files],
+        documents: Dict[bytes, object],
     ) -> Dict[Tuple[ArtifactName, str], Union[str, ArtifactsShowError]]:
         """The declared path (relative to the git root) of each artifact at its commit.
 
@@ -571,7 +575,6 @@ class Registry:
             (commit, path) for commit, dvcyaml_path in unread
             for path in (dvcyaml_path, posixpath.join(posixpath.dirname(dvcyaml_path), DEFAULT_PARAMS_FILE))
         ])
-        documents: Dict[bytes, object] = {}  # one reading of each distinct file
         for (commit, dvcyaml_path), artifacts in unread.items():
             read_file = files().reader(commit)
             paths = remembered[(commit, dvcyaml_path)]
@@ -762,7 +765,7 @@ def _encode_paths(paths: Dict[str, str]) -> bytes:
 
 
 def _decode_paths(stored: Optional[bytes]) -> Dict[str, str]:
-    parts = (stored or b"").decode("utf-8", "surrogateescape").split("\0") if stored else []
+    parts = stored.decode("utf-8", "surrogateescape").split("\0") if stored else []
     return dict(zip(parts[::2], parts[1::2])) if len(parts) % 2 == 0 else {}
 
 

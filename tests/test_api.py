@@ -180,6 +180,23 @@ def test_one_reading_of_each_distinct_dvc_yaml_and_one_memo_fact_per_file(tmp_pa
     assert len([name for name in memo if name.startswith("declared-in")]) == 2
 
 
+def test_describe_reads_a_dvc_yaml_once_for_the_path_and_the_declaration(tmp_path, monkeypatch):
+    from artifacts_show import Registry as Session
+    from artifacts_show import yaml12
+
+    built = build(CASES[0].registry, str(tmp_path / "r"))
+    parsed = []
+    real_load = yaml12.load_yaml
+    monkeypatch.setattr(yaml12, "load_yaml", lambda *args, **kwargs: parsed.append(args[1].path) or
+                        real_load(*args, **kwargs))
+    with Session(built.path, artifacts=["m"]) as registry:
+        (result,) = registry.show_many([("m", None, None)], describe=True)
+        assert result["path"] == os.path.join("models", "m.pkl") and "meta" in result
+        parsed_by_lookup = list(parsed)
+        assert registry.check_ref("m@v1.0.0", describe=True).declaration is not None
+    assert parsed_by_lookup == ["dvc.yaml"] and parsed == ["dvc.yaml", "dvc.yaml"]
+
+
 PARTIAL = Registry(CASES[0].registry.commits, [Tag("m@v1.0.0", "A"), Tag("m@v1.1.0", "B"), Tag("m#prod#1", "A")])
 FETCH_HINT = ("; if this repository lacks some of the registry's tags, fetch them with `git fetch --tags`, "
               "or give the registry's URL as repo")
