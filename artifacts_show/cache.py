@@ -304,11 +304,11 @@ class CacheFolder:
         than ``seconds``, and the shared repository's temporary files (only its publishers,
         who hold the lock, write there); the caller holds the lock."""
         oldest = time.time() - seconds
-        for folder in (os.path.join(self.path, "work"), self.path):
-            for entry in _entries(folder):
-                stale = entry.name.startswith("set-aside-") or folder != self.path
-                if stale and entry.is_dir() and _modified(entry.path) < oldest:
-                    remove_tree(entry.path)
+        left = [*_entries(os.path.join(self.path, "work")),
+                *(entry for entry in _entries(self.path) if entry.name.startswith("set-aside-"))]
+        for entry in left:
+            if entry.is_dir() and _modified(entry.path) < oldest:
+                remove_tree(entry.path)
         for folder, folders, files in os.walk(self.repo):
             if folder == self.repo and "artifacts-show" in folders:
                 folders.remove("artifacts-show")  # facts are written whole, with no lock

@@ -132,16 +132,19 @@ NEW = f"files/md5/01/{H3[2:]}"
 OLD = f"01/{H3[2:]}"
 
 
+def _declarations(content: bytes, dvcyaml_path: str, commit: str, read_file) -> Declarations:
+    where = Where(dvcyaml_path, commit)
+    return Declarations(load_yaml(content, where), where, read_file)
+
+
 def artifact_path(content: bytes, *, dvcyaml_path: str, name: str, commit: str, read_file) -> str:
     """The path of artifact ``name`` that ``content`` (a dvc.yaml) declares, as a lookup reads it."""
-    where = Where(dvcyaml_path, commit)
-    return Declarations(load_yaml(content, where), where, read_file).path(name)
+    return _declarations(content, dvcyaml_path, commit, read_file).path(name)
 
 
 def artifact_declaration(content: bytes, *, dvcyaml_path: str, name: str, commit: str, read_file):
     """The declaration of artifact ``name`` that ``content`` holds, as ``--describe`` reads it."""
-    where = Where(dvcyaml_path, commit)
-    return Declarations(load_yaml(content, where), where, read_file).declaration(name)
+    return _declarations(content, dvcyaml_path, commit, read_file).declaration(name)
 
 
 def path_of(content, name="m", dvcyaml="dvc.yaml", files=None):

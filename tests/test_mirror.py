@@ -35,6 +35,30 @@ def test_a_damaged_cache_is_set_aside_and_replaced(base, public, tmp_path, monke
         base[1].commits[PROD[1]]
 
 
+def test_what_killed_lookups_left_is_removed_once_stale(base, public, tmp_path, monkeypatch):
+    """Workspaces and set-aside repositories older than STALE_SECONDS go when a lookup publishes;
+    younger ones (lookups still running, or reading) and the rest of the folder stay."""
+    from artifacts_show.mirror import STALE_SECONDS
+
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    url = public.url("example.git")
+    artifacts_show(PROD[0], stage="prod", repo=url)
+    (folder,) = [entry.path for entry in os.scandir(tmp_path / "cache") if entry.name != "memo"]
+    old = time.time() - STALE_SECONDS - 60
+    left = {name: os.path.join(folder, name) for name in ("work/1-old.git", "work/2-young.git",
+                                                           "set-aside-1-2.git", "other-old")}
+    for name, path in left.items():
+        os.makedirs(os.path.join(path, "objects"))
+        if "young" not in name:
+            os.utime(path, (old, old))
+    promote(base, "churn-model#prod#8", "churn-3")
+    try:
+        assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits["churn-3"]
+    finally:
+        subprocess.run(["git", "tag", "-d", "churn-model#prod#8"], cwd=base[1].path, capture_output=True)
+    assert {name for name, path in left.items() if os.path.exists(path)} == {"work/2-young.git", "other-old"}
+
+
 def test_a_held_lock_delays_no_lookup_and_the_held_cache_stays_as_it_was(base, public, monkeypatch, tmp_path):
     """Another process holding the URL's lock (a repack, a killed lookup's git): lookups, cold
     or warm, list and read in workspaces of their own at once; they give up publishing after
