@@ -160,7 +160,7 @@ class _Stderr:
             for line in iter(self._pipe.readline, b""):  # split on b"\n" only
                 if self._traced:
                     _write_stderr(line)
-                    if not line.lower().startswith(_MESSAGE_PREFIXES):
+                    if not line.lower().startswith(_MESSAGE_PREFIXES_BYTES):
                         continue
                 self._kept.append(line)
 
@@ -216,9 +216,11 @@ def _timed_out(args: Sequence[str], timeout: float) -> GitTimeoutError:
     return GitTimeoutError(f"{_subcommand(args)} timed out after {timeout:g} s ({TIMEOUT_ENV})")
 
 
-_MESSAGE_PREFIXES = (b"fatal:", b"error:", b"warning:", b"hint:", b"remote:")
 _CAUSES = ("fatal:", "error:")
 """git's lines that say why it failed, put first; its warnings and hints go last."""
+_ASIDES = ("warning:", "hint:")
+_MESSAGE_PREFIXES = (*_CAUSES, *_ASIDES, "remote:")
+_MESSAGE_PREFIXES_BYTES = tuple(prefix.encode() for prefix in _MESSAGE_PREFIXES)
 
 
 def _condensed(stderr: bytes) -> str:
@@ -230,14 +232,14 @@ def _condensed(stderr: bytes) -> str:
         line = " ".join(line.split())
         if not line:
             continue
-        if parts and not line.lower().encode().startswith(_MESSAGE_PREFIXES):
+        if parts and not line.lower().startswith(_MESSAGE_PREFIXES):
             parts[-1] += " " + line
         else:
             parts.append(line)
 
     def rank(part: str) -> int:
         lowered = part.lower()
-        return 0 if lowered.startswith(_CAUSES) else 2 if lowered.startswith(("warning:", "hint:")) else 1
+        return 0 if lowered.startswith(_CAUSES) else 2 if lowered.startswith(_ASIDES) else 1
 
     return "; ".join(sorted(parts, key=rank))
 
