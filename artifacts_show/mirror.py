@@ -30,7 +30,7 @@ from .errors import GitError, GitTimeoutError
 from .objects import EVERY_TAG_REFSPEC, artifact_refspec
 
 if TYPE_CHECKING:
-    from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar
+    from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
     from .urls import RemoteUrl
 
@@ -195,12 +195,12 @@ class Mirror:
                 when = _time(self.listed.get(pattern))
                 if when is not None:
                     self.listed_before[pattern] = when
-            write_whole(os.path.join(self.path, "objects", "info", "alternates"),
-                        os.fsencode(os.path.join(self.shared, "objects")) + b"\n")
+            _write_new(os.path.join(self.path, "objects", "info", "alternates"),
+                       os.fsencode(os.path.join(self.shared, "objects")) + b"\n")
             for name in ("packed-refs", "shallow"):
                 content = read_whole(os.path.join(self.shared, name))
                 if content is not None:
-                    write_whole(os.path.join(self.path, name), content)
+                    _write_new(os.path.join(self.path, name), content)
             self.snapshot = read_refs(self.path)
         return self.borrowing
 
@@ -302,18 +302,23 @@ class Mirror:
             return times[pattern]
 
         def newer_here(ref: str) -> bool:
-            return matches(ref, self.patterns) and max(
-                listed_time(EVERY_TAG_REFSPEC), listed_time(artifact_refspec(ref))) < at
+            for pattern in self.patterns:
+                if matches(ref, [pattern]):  # of one artifact, or of every tag: then its artifact's
+                    own = artifact_refspec(ref) if pattern == EVERY_TAG_REFSPEC else pattern
+                    return max(listed_time(EVERY_TAG_REFSPEC), listed_time(own)) < at
+            return False
 
-        shallow: Set[bytes] = set()
-        for repo in (self.shared, self.path):
-            shallow.update(filter(None, (read_whole(os.path.join(repo, "shallow")) or b"").split(b"\n")))
-        if shallow:
-            write_whole(os.path.join(self.shared, "shallow"),
-                        b"".join(sorted(line + b"\n" for line in shallow)))
-        refs = {name: value for name, value in read_refs(self.shared).items() if not newer_here(name)}
+        old_shallow = read_whole(os.path.join(self.shared, "shallow")) or b""
+        shallow = set(filter(None, old_shallow.split(b"\n")))
+        shallow.update(filter(None, (read_whole(os.path.join(self.path, "shallow")) or b"").split(b"\n")))
+        new_shallow = b"".join(sorted(line + b"\n" for line in shallow))
+        if new_shallow != old_shallow:
+            write_whole(os.path.join(self.shared, "shallow"), new_shallow)
+        shared = read_refs(self.shared)
+        refs = {name: value for name, value in shared.items() if not newer_here(name)}
         refs.update((name, value) for name, value in read_refs(self.path).items() if newer_here(name))
-        _pack_refs(self.shared, refs)
+        if refs != shared:  # a warm lookup that found nothing new changes no ref
+            _pack_refs(self.shared, refs)
         for pattern in self.patterns:
             if listed_time(pattern) < at:
                 self.listed.put(pattern, repr(self.listed_at).encode())
@@ -396,9 +401,16 @@ def make_repository(path: str, object_format: str) -> None:
         os.makedirs(os.path.join(path, folder), exist_ok=True)
     version = 1 if object_format != "sha1" else 0
     extensions = f"[extensions]\n\tobjectformat = {object_format}\n" if version else ""
-    write_whole(os.path.join(path, "config"),
-                f"[core]\n\trepositoryformatversion = {version}\n\tbare = true\n{extensions}".encode())
-    write_whole(os.path.join(path, "HEAD"), b"ref: refs/heads/main\n")
+    _write_new(os.path.join(path, "config"),
+               f"[core]\n\trepositoryformatversion = {version}\n\tbare = true\n{extensions}".encode())
+    _write_new(os.path.join(path, "HEAD"), b"ref: refs/heads/main\n")
+
+
+def _write_new(path: str, content: bytes) -> None:
+    """A file of a workspace being made, which no other process reads yet: written in place
+    (``write_whole``'s temporary file and rename guard files that others read)."""
+    with open(path, "xb") as handle:
+        handle.write(content)
 
 
 def read_refs(repo: str) -> Dict[str, str]:

@@ -59,6 +59,25 @@ def test_what_killed_lookups_left_is_removed_once_stale(base, public, tmp_path, 
     assert {name for name, path in left.items() if os.path.exists(path)} == {"work/2-young.git", "other-old"}
 
 
+def test_a_warm_lookup_that_found_nothing_new_rewrites_no_ref(base, public, tmp_path, monkeypatch):
+    """Publishing compares before it writes: the shared refs file stays the same file until a
+    listing brings a new tag."""
+    monkeypatch.setenv("ARTIFACTS_SHOW_CACHE_DIR", str(tmp_path / "cache"))
+    url = public.url("example.git")
+    artifacts_show(PROD[0], stage="prod", repo=url)
+    (folder,) = [entry.path for entry in os.scandir(tmp_path / "cache") if entry.name != "memo"]
+    packed = os.path.join(folder, "repo.git", "packed-refs")
+    first = os.stat(packed).st_ino
+    assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits[PROD[1]]
+    assert os.stat(packed).st_ino == first
+    promote(base, "churn-model#prod#8", "churn-3")
+    try:
+        assert artifacts_show(PROD[0], stage="prod", repo=url)["rev"] == base[1].commits["churn-3"]
+    finally:
+        subprocess.run(["git", "tag", "-d", "churn-model#prod#8"], cwd=base[1].path, capture_output=True)
+    assert os.stat(packed).st_ino != first
+
+
 def test_a_held_lock_delays_no_lookup_and_the_held_cache_stays_as_it_was(base, public, monkeypatch, tmp_path):
     """Another process holding the URL's lock (a repack, a killed lookup's git): lookups, cold
     or warm, list and read in workspaces of their own at once; they give up publishing after
